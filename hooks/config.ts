@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const MIB = 1024 * 1024;
+
+/** The hook server's configuration, from the environment only. */
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+    // A namespace of thousands of validators, with managedFields and last-applied
+    // annotations, makes a sync request of tens of megabytes.
+    BODY_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(MIB)
+      .default(64 * MIB),
+    CLUSTER_DOMAIN: z.string().regex(DNS_SUBDOMAIN).default("cluster.local"),
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    AUTH_TOKEN_FILE: z.string().min(1).optional(),
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  })
+  .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {
+    message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",
+    path: ["TLS_CERT_FILE"],
+  });
+
+export type ServerConfig = z.output<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = EnvSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The hook a route serves; the only label values metrics ever get. */
+    hook?: string;
+  }
+  interface FastifyInstance {
+    metrics: HookMetrics;
+  }
+}
+
+export interface HookMetrics {
+  registry: Registry;
+  requests: Counter<"hook" | "code">;
+  errors: Counter<"hook" | "reason">;
+  duration: Histogram<"hook">;
+  requestBytes: Histogram<"hook">;
+  syncOutcomes: Counter<"outcome">;
+}
+
+export function createHookMetrics(): HookMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: "stellar_peers_hook_requests_total",
+      help: "Hook requests answered, by hook and HTTP status code.",
+      labelNames: ["hook", "code"],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: "stellar_peers_hook_errors_total",
+      help: "Hook requests that failed, by hook and reason (bad_request, unauthorized, too_large, internal).",
+      labelNames: ["hook", "reason"],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: "stellar_peers_hook_duration_seconds",
+      help: "Time to answer a hook request, body parsing included.",
+      labelNames: ["hook"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    requestBytes: new Histogram({
+      name: "stellar_peers_hook_request_bytes",
+      help: "Size of hook request bodies.",
+      labelNames: ["hook"],
+      buckets: [1e3, 1e4, 1e5, 1e6, 4e6, 16e6, 64e6],
+      registers: [registry],
+    }),
+    syncOutcomes: new Counter({
+      name: "stellar_peers_sync_outcomes_total",
+      help: "Sync results by outcome: rendered, or the reason a spec was refused (InvalidSpec, InvalidName, InvalidQuorumSet, UnsupportedNodeType).",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+  };
+}
+
+function errorReason(code: number): string | undefined {
+  if (code < 400) return undefined;
+  if (code === 401 || code === 403) return "unauthorized";
+  if (code === 413) return "too_large";
+  if (code < 500) return "bad_request";
+  return "internal";
+}
+
+/** Request metrics for every route that declares a `hook` in its config; `/metrics` to read them. */
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, options: { metrics: HookMetrics }) => {
+    const { metrics } = options;
+    app.decorate("metrics", metrics);
+    app.addHook("onResponse", async (request: FastifyRequest, reply: FastifyReply) => {
+      const hook = request.routeOptions.config.hook;
+      if (hook === undefined) return;
+      const code = reply.statusCode;
+      metrics.requests.inc({ hook, code: String(code) });
+      const reason = errorReason(code);
+      if (reason) metrics.errors.inc({ hook, reason });
+      metrics.duration.observe({ hook }, reply.elapsedTime / 1000);
+      const length = Number(request.headers["content-length"]);
+      if (Number.isFinite(length)) metrics.requestBytes.observe({ hook }, length);
+    });
+    app.get("/metrics", async (_request, reply) => {
+      reply.header("content-type", metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: "stellar-peers-metrics" },
+);

@@ -1,0 +1,39 @@
+import type { Peer } from "../discovery/peers.js";
+import { peerKey } from "../discovery/peers.js";
+import type { KubeObject } from "../kube/objects.js";
+import { peersConfigMapName } from "./names.js";
+
+export const KNOWN_PEERS_KEY = "KNOWN_PEERS";
+export const PEERS_TOML_KEY = "peers.toml";
+
+/** KNOWN_PEERS: one host:port per line, each line ending in a newline. */
+export function knownPeersText(peers: readonly Peer[]): string {
+  return peers.map((peer) => `${peerKey(peer)}\n`).join("");
+}
+
+export function renderPeersConfigMap(
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  peers: readonly Peer[],
+): KubeObject {
+  const addresses = peers.map(peerKey);
+  const json = peers.map((peer) => ({
+    name: peer.name ?? null,
+    namespace: peer.namespace ?? null,
+    address: peer.host,
+    port: peer.port,
+    source: peer.source,
+  }));
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: peersConfigMapName(name), namespace, labels },
+    data: {
+      [KNOWN_PEERS_KEY]: knownPeersText(peers),
+      [PEERS_TOML_KEY]: `KNOWN_PEERS = [${addresses.map((a) => JSON.stringify(a)).join(", ")}]\n`,
+      "peers.json": `${JSON.stringify(json)}\n`,
+      peer_count: String(peers.length),
+    },
+  };
+}

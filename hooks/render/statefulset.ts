@@ -1,0 +1,125 @@
+import type { KubeObject } from "../kube/objects.js";
+import { ADMIN_HTTP_PORT } from "../spec/stellar-node-spec.js";
+import { DATA_DIR } from "../stellar/core-config.js";
+import { CORE_CONFIG_KEY } from "./core-configmap.js";
+import { ASSEMBLED_CONFIG, CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
+import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
+import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
+import { KNOWN_PEERS_KEY } from "./peers-configmap.js";
+
+export const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
+
+export interface StatefulSetInput {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  image: string;
+  replicas: number;
+  peerPort: number;
+  storageClass: string | undefined;
+  storageSize: string;
+  resources: Record<string, unknown> | undefined;
+  seedSecretRef: string;
+  /** The peers hash on the pod template: a change rolls the pod. */
+  podPeersHash: string;
+  configHash: string;
+}
+
+export function renderStatefulSet(input: StatefulSetInput): KubeObject {
+  const claimSpec: Record<string, unknown> = {
+    accessModes: ["ReadWriteOnce"],
+    ...(input.storageClass === undefined ? {} : { storageClassName: input.storageClass }),
+    resources: { requests: { storage: input.storageSize } },
+  };
+  const container: Record<string, unknown> = {
+    name: "stellar-core",
+    image: input.image,
+    args: ["run", "--conf", ASSEMBLED_CONFIG],
+    ports: [
+      { name: "peer", containerPort: input.peerPort, protocol: "TCP" },
+      // Bound to 127.0.0.1 by stellar-core (PUBLIC_HTTP_PORT=false): named for port-forward only.
+      { name: "http", containerPort: ADMIN_HTTP_PORT, protocol: "TCP" },
+    ],
+    // The admin port answers on 127.0.0.1 only, so kubelet cannot httpGet it.
+    readinessProbe: { tcpSocket: { port: "peer" }, periodSeconds: 10, failureThreshold: 3 },
+    livenessProbe: {
+      tcpSocket: { port: "peer" },
+      initialDelaySeconds: 60,
+      periodSeconds: 20,
+      failureThreshold: 6,
+    },
+    ...(input.resources === undefined ? {} : { resources: input.resources }),
+    securityContext: { allowPrivilegeEscalation: false },
+    volumeMounts: [
+      { name: DATA_VOLUME_CLAIM, mountPath: DATA_DIR },
+      { name: "run", mountPath: RUN_DIR, readOnly: true },
+    ],
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: input.name, namespace: input.namespace, labels: input.labels },
+    spec: {
+      replicas: input.replicas,
+      serviceName: input.name,
+      podManagementPolicy: "Parallel",
+      selector: { matchLabels: selectorLabels(input.name) },
+      // The ledger is expensive to rebuild: keep it when the node is deleted or suspended.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+      updateStrategy: { type: "RollingUpdate" },
+      template: {
+        metadata: {
+          labels: input.labels,
+          annotations: {
+            [ANNOTATION_CONFIG_HASH]: input.configHash,
+            [ANNOTATION_PEERS_HASH]: input.podPeersHash,
+          },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 60,
+          securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+          initContainers: [
+            {
+              name: "assemble-config",
+              image: input.image,
+              command: ["/bin/sh", "-c", initScript(KNOWN_PEERS_KEY, CORE_CONFIG_KEY)],
+              env: [
+                {
+                  name: "NODE_SEED",
+                  valueFrom: { secretKeyRef: { name: input.seedSecretRef, key: SEED_SECRET_KEY } },
+                },
+                { name: "PEERS_HASH", value: input.podPeersHash },
+                { name: "CONFIG_HASH", value: input.configHash },
+              ],
+              securityContext: { allowPrivilegeEscalation: false },
+              volumeMounts: [
+                { name: "peers", mountPath: PEERS_MOUNT, readOnly: true },
+                { name: "config", mountPath: CONFIG_MOUNT, readOnly: true },
+                { name: "run", mountPath: RUN_DIR },
+                { name: DATA_VOLUME_CLAIM, mountPath: DATA_DIR },
+              ],
+            },
+          ],
+          containers: [container],
+          volumes: [
+            // Whole-ConfigMap volumes, never subPath: kubelet keeps them current.
+            { name: "peers", configMap: { name: peersConfigMapName(input.name) } },
+            { name: "config", configMap: { name: coreConfigMapName(input.name) } },
+            // Holds the assembled config with the seed: memory only.
+            { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+          ],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          metadata: { name: DATA_VOLUME_CLAIM, labels: selectorLabels(input.name) },
+          spec: claimSpec,
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { z } from "zod";
+
+/**
+ * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
+ * generated from it (scripts/generate-schemas.ts); cross-field rules are written twice
+ * on purpose: as zod refinements for the hook, and as CEL (`x-kubernetes-validations`)
+ * so the API server rejects them at admission.
+ */
+
+// k8s.io/apimachinery/pkg/api/resource: the canonical quantity grammar.
+const QUANTITY =
+  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// stellar-core src/overlay/PeerBareAddress.cpp: an IPv4 address or DNS name, optional port.
+export const PEER_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
+
+export const DEFAULT_PEER_PORT = 11625;
+export const ADMIN_HTTP_PORT = 11626;
+
+export const NodeTypeSchema = z
+  .enum(["Validator", "Horizon", "SorobanRpc"])
+  .meta({ description: "What the node runs. Only Validator is managed by stellar-peers today." });
+
+export const NetworkSchema = z
+  .enum(["Mainnet", "Testnet", "Futurenet", "Custom"])
+  .meta({ description: "Stellar network; Custom needs customNetworkPassphrase." });
+
+const quantity = z
+  .union([z.int(), z.string().regex(QUANTITY)])
+  .meta({ "x-kubernetes-int-or-string": true });
+
+export const StorageSchema = z
+  .object({
+    storageClass: z
+      .string()
+      .regex(DNS1123_SUBDOMAIN)
+      .optional()
+      .meta({ description: "StorageClass of the ledger volume; the cluster default if unset." }),
+    size: z
+      .string()
+      .regex(QUANTITY)
+      .default("100Gi")
+      .meta({ description: "Size of the ledger volume (a Kubernetes quantity)." }),
+  })
+  .meta({ description: "The validator's persistent ledger volume." });
+
+export const ResourcesSchema = z
+  .object({
+    limits: z.record(z.string(), quantity).optional(),
+    requests: z.record(z.string(), quantity).optional(),
+  })
+  .meta({ description: "Resources of the stellar-core container." });
+
+export const ValidatorConfigSchema = z
+  .object({
+    seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
+      description:
+        "Name of a Secret in the node's namespace whose key STELLAR_CORE_SEED holds the node's secret seed (S...). Required for a Validator.",
+    }),
+    quorumSet: z.string().optional().meta({
+      description:
+        "Quorum configuration as TOML: NODE_NAMES, [QUORUM_SET] tables, [[HOME_DOMAINS]], [[VALIDATORS]], UNSAFE_QUORUM, FAILURE_SAFETY. Nothing else.",
+    }),
+    enableHistoryArchive: z.boolean().default(true).meta({
+      description:
+        "Configure history archives to catch up from: historyArchiveUrls, or the SDF archives of Mainnet and Testnet when none are given.",
+    }),
+    historyArchiveUrls: z
+      .array(z.string().regex(/^https?:\/\/\S+$/))
+      .optional()
+      .meta({ description: "History archives (http or https base URLs) to read from." }),
+    peerPort: z
+      .int()
+      .min(1)
+      .max(65535)
+      .default(DEFAULT_PEER_PORT)
+      .meta({ description: "stellar-core PEER_PORT, published on the headless Service." }),
+    knownPeers: z
+      .array(z.string().regex(PEER_ADDRESS))
+      .optional()
+      .meta({ description: "Static peers (host[:port]) merged into the discovered ones." }),
+  })
+  .meta({ description: "Validator settings." });
+
+export const StellarNodeSpecSchema = z
+  .object({
+    nodeType: NodeTypeSchema,
+    network: NetworkSchema,
+    customNetworkPassphrase: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Network passphrase; required if and only if network is Custom." }),
+    version: z
+      .string()
+      .regex(/^v?[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+      .optional()
+      .meta({
+        description:
+          "stellar-core release; the image is stellar/stellar-core:<version without a leading v>. Required unless image is set.",
+      }),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Full image reference; overrides version." }),
+    suspended: z.boolean().default(false).meta({
+      description:
+        "Scale the validator to 0 and drop it from its peers' lists; its volume is kept.",
+    }),
+    storage: StorageSchema.optional(),
+    resources: ResourcesSchema.optional(),
+    validatorConfig: ValidatorConfigSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.network === "Custom" && spec.customNetworkPassphrase === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customNetworkPassphrase"],
+        message: "is required when network is Custom",
+      });
+    }
+    if (spec.network !== "Custom" && spec.customNetworkPassphrase !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["customNetworkPassphrase"],
+        message: `must not be set when network is ${spec.network}: its passphrase is fixed`,
+      });
+    }
+    if (spec.version === undefined && spec.image === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["version"],
+        message: "is required unless spec.image is set",
+      });
+    }
+    if (spec.nodeType === "Validator" && spec.validatorConfig?.seedSecretRef === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["validatorConfig", "seedSecretRef"],
+        message: "is required for a Validator: name the Secret holding STELLAR_CORE_SEED",
+      });
+    }
+  })
+  .meta({
+    description: "Desired state of a Stellar node.",
+    "x-kubernetes-validations": [
+      {
+        rule: "self.network == 'Custom' ? has(self.customNetworkPassphrase) : !has(self.customNetworkPassphrase)",
+        message: "customNetworkPassphrase is required if and only if network is Custom",
+      },
+      {
+        rule: "has(self.version) || has(self.image)",
+        message: "set spec.version or spec.image",
+      },
+      {
+        rule: "self.nodeType != 'Validator' || (has(self.validatorConfig) && has(self.validatorConfig.seedSecretRef))",
+        message: "a Validator needs spec.validatorConfig.seedSecretRef",
+      },
+    ],
+  });
+
+export type StellarNodeSpecInput = z.input<typeof StellarNodeSpecSchema>;
+export type StellarNodeSpec = z.output<typeof StellarNodeSpecSchema>;
+export type Network = z.output<typeof NetworkSchema>;
+
+/** Parses a spec; on failure, one message per problem, each naming its field. */
+export function parseStellarNodeSpec(
+  raw: unknown,
+): { ok: true; spec: StellarNodeSpec } | { ok: false; problems: string[] } {
+  const result = StellarNodeSpecSchema.safeParse(raw);
+  if (result.success) return { ok: true, spec: result.data };
+  const problems = result.error.issues.map((issue) => {
+    const path = ["spec", ...issue.path.map(String)].join(".");
+    return `${path}: ${issue.message}`;
+  });
+  return { ok: false, problems };
+}

@@ -1,0 +1,50 @@
+import type { Condition, KubeObject } from "../kube/objects.js";
+
+/**
+ * Metacontroller's CompositeController hook contract (metacontroller v4.17.2,
+ * pkg/controller/composite/api/v2/hooks.go and common/customize/api/v2/hooks.go).
+ */
+export interface SyncRequest {
+  controller?: unknown;
+  parent: KubeObject;
+  /** Observed children: `Kind.version` or `Kind.group/version` -> name or ns/name -> object. */
+  children?: unknown;
+  /** Related objects from the customize hook, keyed like children. */
+  related?: unknown;
+  finalizing?: boolean;
+}
+
+export interface StellarNodeStatus {
+  peerCount?: number;
+  peers?: string[];
+  peersHash?: string;
+  configHash?: string;
+  conditions: Condition[];
+  [key: string]: unknown;
+}
+
+/** Hook v2 parses the response strictly: these keys and no others. */
+export interface SyncResponse {
+  status: StellarNodeStatus;
+  children: KubeObject[];
+  resyncAfterSeconds?: number;
+  finalized?: boolean;
+}
+
+export interface CustomizeRequest {
+  controller?: unknown;
+  parent: KubeObject;
+}
+
+export interface RelatedResourceRule {
+  apiVersion: string;
+  resource: string;
+  namespace?: string;
+  labelSelector?: Record<string, unknown>;
+  namespaceSelector?: Record<string, unknown>;
+  names?: string[];
+}
+
+export interface CustomizeResponse {
+  relatedResources: RelatedResourceRule[];
+}
