@@ -101,7 +101,7 @@ build_metacontroller() {
     return 0
   fi
   go_build metacontroller "$E2E_METACONTROLLER_VERSION" "$E2E_TOOLS_DIR/metacontroller" \
-    metacontroller/pkg/cmd/metacontroller
+    metacontroller/pkg/cmd/metacontroller "-X main.version=$E2E_METACONTROLLER_VERSION"
 }
 
 components=("$@")
