@@ -109,3 +109,43 @@ export function syncRequest(parent: KubeObject, options: SyncRequestOptions = {}
 }
 
 export const FIXED_NOW = new Date("2026-11-23T12:00:00Z");
+
+/**
+ * Desired children as Metacontroller and the API server hand them back: with the
+ * last-applied annotation, server fields and, for the StatefulSet, a status.
+ */
+export function observed(
+  children: readonly KubeObject[],
+  statefulSetStatus: Record<string, unknown> = {
+    replicas: 1,
+    readyReplicas: 1,
+    updatedReplicas: 1,
+    currentRevision: "rev-1",
+    updateRevision: "rev-1",
+    observedGeneration: 1,
+  },
+): Record<string, KubeObject[]> {
+  const groups: Record<string, KubeObject[]> = {};
+  for (const child of children) {
+    const group =
+      child.apiVersion === "v1" ? `${child.kind}.v1` : `${child.kind}.${child.apiVersion}`;
+    const live: KubeObject = {
+      ...structuredClone(child),
+      metadata: {
+        ...structuredClone(child.metadata),
+        uid: `uid-${child.kind}-${child.metadata.name}`,
+        resourceVersion: "42",
+        generation: 1,
+        creationTimestamp: "2026-11-01T00:00:00Z",
+        managedFields: [{ manager: "metacontroller", operation: "Update" }],
+        annotations: {
+          ...(child.metadata.annotations ?? {}),
+          "metacontroller.k8s.io/last-applied-configuration": JSON.stringify(child),
+        },
+      },
+      ...(child.kind === "StatefulSet" ? { status: statefulSetStatus } : {}),
+    };
+    (groups[group] ??= []).push(live);
+  }
+  return groups;
+}

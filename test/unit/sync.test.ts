@@ -1,0 +1,334 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { sha256Hex } from "../../hooks/hash.js";
+import type { KubeObject } from "../../hooks/kube/objects.js";
+import type { SyncRequest, SyncResponse } from "../../hooks/sync/hook-api.js";
+import { syncStellarNode } from "../../hooks/sync/sync.js";
+import { FIXED_NOW, KEYS, observed, stellarNode, syncRequest } from "../support/fixtures.js";
+
+const OPTIONS = { clusterDomain: "cluster.local", now: FIXED_NOW };
+const sync = (request: SyncRequest, now = FIXED_NOW): SyncResponse =>
+  syncStellarNode(request, { ...OPTIONS, now });
+
+function child(response: SyncResponse, kind: string, name: string): KubeObject {
+  const found = response.children.find((c) => c.kind === kind && c.metadata.name === name);
+  assert.ok(
+    found,
+    `no ${kind} ${name} in ${response.children.map((c) => `${c.kind}/${c.metadata.name}`).join(", ")}`,
+  );
+  return found;
+}
+const podAnnotations = (response: SyncResponse, name: string): Record<string, string> =>
+  (
+    child(response, "StatefulSet", name)["spec"] as {
+      template: { metadata: { annotations: Record<string, string> } };
+    }
+  ).template.metadata.annotations;
+const condition = (response: SyncResponse, type: string) =>
+  response.status.conditions.find((c) => c.type === type);
+
+describe("sync of a valid validator", () => {
+  const a = stellarNode("a");
+  const response = sync(syncRequest(a, { related: [a, stellarNode("b")] }));
+
+  it("returns the config and peers ConfigMaps, the headless Service and the StatefulSet", () => {
+    assert.deepEqual(
+      response.children.map((c) => `${c.kind}/${c.metadata.name}`),
+      ["ConfigMap/a-config", "ConfigMap/a-peers", "Service/a", "StatefulSet/a"],
+    );
+    const spec = child(response, "StatefulSet", "a")["spec"] as Record<string, unknown>;
+    assert.equal(spec["replicas"], 1);
+    assert.equal(spec["serviceName"], "a");
+    assert.equal(spec["podManagementPolicy"], "Parallel");
+    assert.deepEqual(spec["persistentVolumeClaimRetentionPolicy"], {
+      whenDeleted: "Retain",
+      whenScaled: "Retain",
+    });
+    const service = child(response, "Service", "a")["spec"] as Record<string, unknown>;
+    assert.equal(service["clusterIP"], "None");
+    assert.equal(service["publishNotReadyAddresses"], true);
+  });
+
+  it("hashes exactly the KNOWN_PEERS and stellar-core.cfg bytes on the pod template", () => {
+    const peers = child(response, "ConfigMap", "a-peers")["data"] as Record<string, string>;
+    const config = child(response, "ConfigMap", "a-config")["data"] as Record<string, string>;
+    assert.equal(peers["KNOWN_PEERS"], "b-0.b.stellar.svc.cluster.local:11625\n");
+    assert.equal(peers["peer_count"], "1");
+    assert.equal(peers["peers.toml"], 'KNOWN_PEERS = ["b-0.b.stellar.svc.cluster.local:11625"]\n');
+    assert.deepEqual(JSON.parse(peers["peers.json"] ?? ""), [
+      {
+        name: "b",
+        namespace: "stellar",
+        address: "b-0.b.stellar.svc.cluster.local",
+        port: 11625,
+        source: "discovered",
+      },
+    ]);
+    assert.equal(
+      podAnnotations(response, "a")["stellar.org/peers-hash"],
+      sha256Hex(peers["KNOWN_PEERS"] ?? ""),
+    );
+    assert.equal(
+      podAnnotations(response, "a")["stellar.org/config-hash"],
+      sha256Hex(config["stellar-core.cfg"] ?? ""),
+    );
+  });
+
+  it("reports peers and conditions in status", () => {
+    assert.equal(response.status.peerCount, 1);
+    assert.deepEqual(response.status.peers, ["b-0.b.stellar.svc.cluster.local:11625"]);
+    assert.equal(condition(response, "Valid")?.status, "True");
+    assert.equal(condition(response, "Ready")?.reason, "Creating");
+    assert.equal(condition(response, "Valid")?.lastTransitionTime, "2026-11-23T12:00:00Z");
+  });
+
+  it("answers with only the keys hook v2 accepts", () => {
+    assert.deepEqual(Object.keys(response).sort(), ["children", "status"]);
+    assert.deepEqual(Object.keys(sync({ ...syncRequest(a), finalizing: true })).sort(), [
+      "children",
+      "finalized",
+      "status",
+    ]);
+  });
+});
+
+describe("hashes change when, and only when, what they hash changes", () => {
+  const a = stellarNode("a");
+  const base = sync(syncRequest(a, { related: [a, stellarNode("b")] }));
+
+  it("a new peer changes the peers hash and not the config hash", () => {
+    const more = sync(syncRequest(a, { related: [a, stellarNode("b"), stellarNode("c")] }));
+    assert.notEqual(
+      podAnnotations(more, "a")["stellar.org/peers-hash"],
+      podAnnotations(base, "a")["stellar.org/peers-hash"],
+    );
+    assert.equal(
+      podAnnotations(more, "a")["stellar.org/config-hash"],
+      podAnnotations(base, "a")["stellar.org/config-hash"],
+    );
+  });
+
+  it("a peer's readiness flip, status or pod restart changes no child", () => {
+    const flipped = stellarNode("b", {
+      generation: 7,
+      status: {
+        peerCount: 3,
+        conditions: [{ type: "Ready", status: "False", reason: "PodNotReady" }],
+      },
+    });
+    const restarted = sync(
+      syncRequest(a, {
+        related: [a, flipped],
+        children: observed(base.children, {
+          replicas: 1,
+          readyReplicas: 0,
+          updatedReplicas: 1,
+          currentRevision: "r",
+          updateRevision: "r",
+        }),
+      }),
+    );
+    assert.equal(JSON.stringify(restarted.children), JSON.stringify(base.children));
+  });
+
+  it("a quorum change changes the config hash and not the peers hash", () => {
+    const changed = stellarNode("a", {
+      validatorConfig: {
+        quorumSet: `[QUORUM_SET]\nTHRESHOLD_PERCENT = 100\nVALIDATORS = ["${KEYS[0]}"]\n`,
+      },
+    });
+    const after = sync(syncRequest(changed, { related: [changed, stellarNode("b")] }));
+    assert.equal(
+      podAnnotations(after, "a")["stellar.org/peers-hash"],
+      podAnnotations(base, "a")["stellar.org/peers-hash"],
+    );
+    assert.notEqual(
+      podAnnotations(after, "a")["stellar.org/config-hash"],
+      podAnnotations(base, "a")["stellar.org/config-hash"],
+    );
+  });
+});
+
+describe("suspension", () => {
+  it("scales to 0 and keeps the rest", () => {
+    const a = stellarNode("a", { spec: { suspended: true } });
+    const response = sync(syncRequest(a));
+    assert.equal(
+      (child(response, "StatefulSet", "a")["spec"] as Record<string, unknown>)["replicas"],
+      0,
+    );
+    assert.equal(condition(response, "Ready")?.reason, "Suspended");
+  });
+});
+
+describe("invalid specs keep what runs", () => {
+  const good = stellarNode("a");
+  const running = sync(syncRequest(good, { related: [good, stellarNode("b")] }));
+  const children = observed(running.children);
+  const status = { ...running.status };
+
+  const cases: [string, KubeObject, RegExp][] = [
+    [
+      "owned key in quorumSet",
+      stellarNode("a", { validatorConfig: { quorumSet: 'KNOWN_PEERS = ["x:1"]' }, status }),
+      /quorumSet may hold only .* it sets KNOWN_PEERS/,
+    ],
+    [
+      "quorumSet not TOML",
+      stellarNode("a", { validatorConfig: { quorumSet: "[[[" }, status }),
+      /quorumSet is not valid TOML/,
+    ],
+    [
+      "bad network",
+      stellarNode("a", { spec: { network: "Moonnet" as "Mainnet" }, status }),
+      /spec\.network: /,
+    ],
+    [
+      "Custom without passphrase",
+      stellarNode("a", { spec: { network: "Custom" }, status }),
+      /spec\.customNetworkPassphrase: is required when network is Custom/,
+    ],
+    [
+      "missing seedSecretRef",
+      stellarNode("a", { validatorConfig: { seedSecretRef: undefined }, status }),
+      /spec\.validatorConfig\.seedSecretRef: is required/,
+    ],
+  ];
+  for (const [title, parent, message] of cases) {
+    it(`${title}: observed children as last applied, Valid=False naming the field`, () => {
+      const response = sync(syncRequest(parent, { children }));
+      assert.equal(JSON.stringify(response.children), JSON.stringify(running.children));
+      const valid = condition(response, "Valid");
+      assert.equal(valid?.status, "False");
+      assert.match(valid?.message ?? "", message);
+      assert.equal(response.status.peerCount, 1, "the last peer figures are kept");
+      assert.deepEqual(response.status.peers, running.status.peers);
+    });
+  }
+
+  it("a brand-new invalid node gets no children", () => {
+    const response = sync(syncRequest(stellarNode("a", { validatorConfig: { quorumSet: "[[[" } })));
+    assert.deepEqual(response.children, []);
+    assert.equal(condition(response, "Valid")?.reason, "InvalidQuorumSet");
+  });
+
+  for (const [name, why] of [
+    ["x".repeat(53), /has 53 characters; at most 52/],
+    ["with.dot", /must be a DNS-1035 label/],
+    ["1leading-digit", /must be a DNS-1035 label/],
+  ] as const) {
+    it(`refuses the name ${name.slice(0, 16)}: it cannot make valid children`, () => {
+      const response = sync(syncRequest(stellarNode(name)));
+      assert.deepEqual(response.children, []);
+      assert.equal(condition(response, "Valid")?.reason, "InvalidName");
+      assert.match(condition(response, "Valid")?.message ?? "", why);
+    });
+  }
+
+  it("another nodeType is reported as not managed", () => {
+    const response = sync(syncRequest(stellarNode("h", { spec: { nodeType: "Horizon" } })));
+    assert.equal(condition(response, "Valid")?.reason, "UnsupportedNodeType");
+    assert.match(condition(response, "Valid")?.message ?? "", /only Validator is/);
+  });
+
+  it("falls back to the live object without server fields when last-applied is missing", () => {
+    const live = observed(running.children);
+    for (const objects of Object.values(live)) {
+      for (const object of objects)
+        delete object.metadata.annotations?.["metacontroller.k8s.io/last-applied-configuration"];
+    }
+    const response = sync(
+      syncRequest(stellarNode("a", { validatorConfig: { quorumSet: "[[[" } }), { children: live }),
+    );
+    const sts = child(response, "StatefulSet", "a");
+    assert.equal(sts["status"], undefined);
+    assert.equal(sts.metadata["resourceVersion"], undefined);
+    assert.equal(sts.metadata["uid"], undefined);
+  });
+});
+
+describe("quorum problems stellar-core would refuse", () => {
+  it("are rendered but reported in QuorumSetValid", () => {
+    const a = stellarNode("a", {
+      validatorConfig: {
+        quorumSet: '[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ["$nobody"]\n',
+      },
+    });
+    const response = sync(syncRequest(a));
+    assert.equal(response.children.length, 4);
+    const quorum = condition(response, "QuorumSetValid");
+    assert.equal(quorum?.status, "False");
+    assert.match(
+      quorum?.message ?? "",
+      /"\$nobody" names nobody, which NODE_NAMES does not define/,
+    );
+  });
+});
+
+describe("conditions", () => {
+  it("keep lastTransitionTime while their status holds and take the clock when it changes", () => {
+    const a = stellarNode("a");
+    const first = sync(syncRequest(a));
+    const later = new Date("2026-11-24T00:00:00Z");
+    const ready = sync(
+      syncRequest(stellarNode("a", { status: first.status }), {
+        children: observed(first.children),
+      }),
+      later,
+    );
+    assert.equal(condition(ready, "Valid")?.lastTransitionTime, "2026-11-23T12:00:00Z");
+    assert.equal(condition(ready, "Ready")?.status, "True");
+    assert.equal(condition(ready, "Ready")?.lastTransitionTime, "2026-11-24T00:00:00Z");
+  });
+
+  it("Ready follows the StatefulSet: rolling or unready pods are not Ready", () => {
+    const a = stellarNode("a");
+    const first = sync(syncRequest(a));
+    const rolling = sync(
+      syncRequest(a, {
+        children: observed(first.children, {
+          replicas: 1,
+          readyReplicas: 1,
+          updatedReplicas: 0,
+          currentRevision: "1",
+          updateRevision: "2",
+          observedGeneration: 1,
+        }),
+      }),
+    );
+    assert.equal(condition(rolling, "Ready")?.reason, "RollingUpdate");
+    const unready = sync(
+      syncRequest(a, {
+        children: observed(first.children, {
+          replicas: 1,
+          readyReplicas: 0,
+          updatedReplicas: 1,
+          currentRevision: "2",
+          updateRevision: "2",
+          observedGeneration: 1,
+        }),
+      }),
+    );
+    assert.equal(condition(unready, "Ready")?.reason, "PodNotReady");
+  });
+});
+
+describe("fields a StatefulSet cannot change", () => {
+  it("are carried over from the applied StatefulSet, with a condition naming the manual step", () => {
+    const a = stellarNode("a");
+    const first = sync(syncRequest(a));
+    const bigger = stellarNode("a", { spec: { storage: { storageClass: "fast", size: "500Gi" } } });
+    const response = sync(syncRequest(bigger, { children: observed(first.children) }));
+    const templates = (child(response, "StatefulSet", "a")["spec"] as Record<string, unknown>)[
+      "volumeClaimTemplates"
+    ];
+    const before = (child(first, "StatefulSet", "a")["spec"] as Record<string, unknown>)[
+      "volumeClaimTemplates"
+    ];
+    assert.deepEqual(templates, before);
+    const applied = condition(response, "SpecApplied");
+    assert.equal(applied?.status, "False");
+    assert.equal(applied?.reason, "ManualStepRequired");
+    assert.match(applied?.message ?? "", /kubectl delete statefulset a --cascade=orphan/);
+  });
+});
