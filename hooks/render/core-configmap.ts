@@ -12,7 +12,7 @@ export function renderCoreConfigMap(
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: coreConfigMapName(name), namespace, labels },
+    metadata: { name: coreConfigMapName(name), namespace, labels: { ...labels } },
     data: { [CORE_CONFIG_KEY]: coreConfig },
   };
 }

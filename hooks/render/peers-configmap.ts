@@ -28,7 +28,7 @@ export function renderPeersConfigMap(
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: peersConfigMapName(name), namespace, labels },
+    metadata: { name: peersConfigMapName(name), namespace, labels: { ...labels } },
     data: {
       [KNOWN_PEERS_KEY]: knownPeersText(peers),
       [PEERS_TOML_KEY]: `KNOWN_PEERS = [${addresses.map((a) => JSON.stringify(a)).join(", ")}]\n`,

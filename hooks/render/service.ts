@@ -15,7 +15,7 @@ export function renderPeerService(
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name, namespace, labels },
+    metadata: { name, namespace, labels: { ...labels } },
     spec: {
       clusterIP: "None",
       publishNotReadyAddresses: true,

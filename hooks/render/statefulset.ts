@@ -58,7 +58,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: input.name, namespace: input.namespace, labels: input.labels },
+    metadata: { name: input.name, namespace: input.namespace, labels: { ...input.labels } },
     spec: {
       replicas: input.replicas,
       serviceName: input.name,
@@ -69,7 +69,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
       updateStrategy: { type: "RollingUpdate" },
       template: {
         metadata: {
-          labels: input.labels,
+          labels: { ...input.labels },
           annotations: {
             [ANNOTATION_CONFIG_HASH]: input.configHash,
             [ANNOTATION_PEERS_HASH]: input.podPeersHash,
