@@ -82,6 +82,50 @@ export const ValidatorConfigSchema = z
   })
   .meta({ description: "Validator settings." });
 
+const LabelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string().min(1),
+          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+          values: z.array(z.string()).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ description: "A Kubernetes label selector." });
+
+export const PeerDiscoverySchema = z
+  .object({
+    updateStrategy: z.enum(["QuorumSafe", "LiveConnect"]).default("QuorumSafe").meta({
+      description:
+        "QuorumSafe: a new peer list restarts validators one group member at a time, after it has settled. LiveConnect: no restart; a sidecar connects new peers at runtime.",
+    }),
+    maxUnavailable: z.int().min(1).default(1).meta({
+      description:
+        "At most this many validators of the group may be down for peer changes at once.",
+    }),
+    settleSeconds: z.int().min(0).max(3600).default(15).meta({
+      description: "A new peer list is applied only after it has been stable this long.",
+    }),
+    stuckAfterSeconds: z.int().min(0).default(600).meta({
+      description: "A group member unready this long stops blocking the others' restarts.",
+    }),
+    scope: z.enum(["Namespace", "Cluster"]).default("Namespace").meta({
+      description: "Where peers are found: this namespace, or every namespace.",
+    }),
+    groupSelector: LabelSelectorSchema.optional().meta({
+      description: "Only StellarNodes with matching labels are peers.",
+    }),
+    addressing: z.enum(["DNS", "PodIP"]).default("DNS").meta({
+      description:
+        "DNS: each peer's stable pod DNS name. PodIP: the IP of each peer's running pod, for networks where pod DNS does not resolve.",
+    }),
+  })
+  .meta({ description: "How peers are found and how a new peer list is applied." });
+
 export const StellarNodeSpecSchema = z
   .object({
     nodeType: NodeTypeSchema,
@@ -111,6 +155,7 @@ export const StellarNodeSpecSchema = z
     storage: StorageSchema.optional(),
     resources: ResourcesSchema.optional(),
     validatorConfig: ValidatorConfigSchema.optional(),
+    peerDiscovery: PeerDiscoverySchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.network === "Custom" && spec.customNetworkPassphrase === undefined) {
@@ -163,6 +208,8 @@ export const StellarNodeSpecSchema = z
 export type StellarNodeSpecInput = z.input<typeof StellarNodeSpecSchema>;
 export type StellarNodeSpec = z.output<typeof StellarNodeSpecSchema>;
 export type Network = z.output<typeof NetworkSchema>;
+export type PeerDiscovery = z.output<typeof PeerDiscoverySchema>;
+export const DEFAULT_PEER_DISCOVERY: PeerDiscovery = PeerDiscoverySchema.parse({});
 
 /** Parses a spec; on failure, one message per problem, each naming its field. */
 export function parseStellarNodeSpec(
