@@ -19,6 +19,11 @@ export interface HookMetrics {
   duration: Histogram<"hook">;
   requestBytes: Histogram<"hook">;
   syncOutcomes: Counter<"outcome">;
+  invalidSpecs: Counter<"reason">;
+  peerSetChanges: Counter<"change">;
+  peersAdded: Counter;
+  peersRemoved: Counter;
+  renderedPeers: Histogram;
 }
 
 export function createHookMetrics(): HookMetrics {
@@ -58,7 +63,40 @@ export function createHookMetrics(): HookMetrics {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    invalidSpecs: new Counter({
+      name: "stellar_peers_invalid_specs_total",
+      help: "Syncs of a StellarNode whose spec was refused (Valid=False), by reason (InvalidSpec, InvalidName, InvalidQuorumSet, UnsupportedNodeType). Counted on every sync while the spec stays invalid.",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    peerSetChanges: new Counter({
+      name: "stellar_peers_peer_set_changes_total",
+      help: "Syncs whose rendered KNOWN_PEERS differs from the observed <name>-peers ConfigMap, by change (initial: no ConfigMap yet, updated: a new list).",
+      labelNames: ["change"],
+      registers: [registry],
+    }),
+    peersAdded: new Counter({
+      name: "stellar_peers_peers_added_total",
+      help: "Peers added to validators' lists by the changes counted in stellar_peers_peer_set_changes_total.",
+      registers: [registry],
+    }),
+    peersRemoved: new Counter({
+      name: "stellar_peers_peers_removed_total",
+      help: "Peers removed from validators' lists by the changes counted in stellar_peers_peer_set_changes_total.",
+      registers: [registry],
+    }),
+    renderedPeers: new Histogram({
+      name: "stellar_peers_sync_rendered_peers",
+      help: "Length of the peer list rendered by each sync of a valid validator.",
+      buckets: [0, 1, 2, 3, 5, 10, 25, 50, 100, 250, 1000],
+      registers: [registry],
+    }),
   };
+}
+
+/** A condition reason as a label value: reasons are CamelCase words from code; anything else is `Other`. */
+export function reasonLabel(reason: string | undefined): string {
+  return reason !== undefined && /^[A-Z][A-Za-z0-9]{0,63}$/.test(reason) ? reason : "Other";
 }
 
 function errorReason(code: number): string | undefined {

@@ -5,7 +5,9 @@ import type { DesiredStateTransform } from "../../extensions.js";
 import { customizeStellarNode } from "../../sync/customize.js";
 import type { CustomizeRequest, SyncRequest } from "../../sync/hook-api.js";
 import { syncStellarNode } from "../../sync/sync.js";
+import { peerSetChange } from "../peer-set-change.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
+import { reasonLabel } from "../plugins/metrics.js";
 
 export interface StellarNodeHookOptions {
   clusterDomain: string;
@@ -34,7 +36,17 @@ export async function stellarNodeHooks(
       app.metrics.syncOutcomes.inc({
         outcome: valid?.status === "True" ? "rendered" : (valid?.reason ?? "unknown"),
       });
+      const change = peerSetChange(request.body, response);
+      if (change) {
+        app.metrics.peerSetChanges.inc({ change: change.change });
+        app.metrics.peersAdded.inc(change.added.length);
+        app.metrics.peersRemoved.inc(change.removed.length);
+      }
+      if (valid?.status === "True") {
+        app.metrics.renderedPeers.observe(response.status.peerCount ?? 0);
+      }
       if (valid?.status !== "True") {
+        app.metrics.invalidSpecs.inc({ reason: reasonLabel(valid?.reason) });
         request.log.info(
           {
             parent: `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`,
