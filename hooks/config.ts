@@ -22,6 +22,8 @@ const EnvSchema = z
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
     AUTH_TOKEN_FILE: z.string().min(1).optional(),
+    // The hook server's own image: validators with LiveConnect run it as their sidecar.
+    SIDECAR_IMAGE: z.string().min(1).optional(),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   })
   .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {

@@ -5,16 +5,30 @@ import { networkPassphrase } from "../stellar/networks.js";
 /** Metacontroller's key of the related StellarNodes (pkg/controller/common/api: Kind.group/version). */
 export const STELLAR_NODE_GROUP_KEY = "StellarNode.stellar.org/v1alpha1";
 
+/** What a group member published in its status for the quorum-safe rollout. */
+export interface PublishedRollout {
+  valid: boolean;
+  peersHash: string | undefined;
+  appliedPeersHash: string | undefined;
+  groupFingerprint: string | undefined;
+  ready: boolean;
+  unreadySince: string | undefined;
+}
+
 /** What discovery needs to know of a related StellarNode, and nothing more. */
 export interface PeerCandidate {
   name: string;
   namespace: string;
   uid: string | undefined;
+  labels: Record<string, string>;
+  creationTimestamp: string | undefined;
   isValidator: boolean;
   networkPassphrase: string;
   suspended: boolean;
   deleting: boolean;
   peerPort: number;
+  /** Undefined until the node's own sync has published a status. */
+  published: PublishedRollout | undefined;
 }
 
 /**
@@ -62,10 +76,40 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     name,
     namespace,
     uid: typeof metadata["uid"] === "string" ? metadata["uid"] : undefined,
+    labels: stringRecord(metadata["labels"]),
+    creationTimestamp:
+      typeof metadata["creationTimestamp"] === "string" ? metadata["creationTimestamp"] : undefined,
     isValidator: NodeTypeSchema.safeParse(spec["nodeType"]).data === "Validator",
     networkPassphrase: passphrase,
     suspended: spec["suspended"] === true,
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
+    published: readPublished(object["status"]),
   };
+}
+
+function readPublished(status: unknown): PublishedRollout | undefined {
+  if (!isRecord(status)) return undefined;
+  const rollout = isRecord(status["rollout"]) ? status["rollout"] : {};
+  const conditions = Array.isArray(status["conditions"]) ? status["conditions"] : [];
+  const valid = conditions.find((c) => isRecord(c) && c["type"] === "Valid");
+  return {
+    valid: !(isRecord(valid) && valid["status"] === "False"),
+    peersHash: stringOr(status["peersHash"]),
+    appliedPeersHash: stringOr(status["appliedPeersHash"]),
+    groupFingerprint: stringOr(rollout["groupFingerprint"]),
+    ready: rollout["ready"] === true,
+    unreadySince: stringOr(rollout["unreadySince"]),
+  };
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) if (typeof item === "string") out[key] = item;
+  return out;
 }

@@ -76,6 +76,7 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     clusterDomain: config.CLUSTER_DOMAIN,
     now: options.now ?? (() => new Date()),
     transforms: options.transforms ?? [],
+    sidecarImage: config.SIDECAR_IMAGE,
     authToken: config.AUTH_TOKEN_FILE
       ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
       : undefined,

@@ -8,28 +8,37 @@ export const ASSEMBLED_CONFIG = `${RUN_DIR}/stellar-core.cfg`;
 export const CONFIGMAP_WAIT_SECONDS = 180;
 
 /**
- * The init container's script. It waits until the mounted ConfigMaps hash to what the pod
- * template expects: Metacontroller may apply the StatefulSet before the ConfigMaps, and
- * kubelet refreshes mounted ConfigMaps only every minute or so. Then it writes the file
- * stellar-core reads: top-level keys (KNOWN_PEERS, NODE_SEED) first, because every key
- * after a TOML table header would belong to that table, then the rendered config.
+ * The init container's script. It waits until the mounted ConfigMaps are at least as new
+ * as the pod template expects: Metacontroller may apply the StatefulSet before the
+ * ConfigMaps, and kubelet refreshes mounted ConfigMaps only every minute or so. A peers
+ * list newer than the template (listed in peers-hash-history) is taken as it is: that
+ * happens when the pod restarts for another reason while a paced peer change waits.
+ * Then it writes the file stellar-core reads: top-level keys (KNOWN_PEERS, NODE_SEED)
+ * first, because every key after a TOML table header would belong to that table, then the
+ * rendered config.
  */
-export function initScript(peersFile: string, configFile: string): string {
+export function initScript(peersFile: string, historyFile: string, configFile: string): string {
   return [
     "set -eu",
-    "wait_for() {",
+    "hash_of() { sha256sum \"$1\" | cut -d' ' -f1; }",
+    "peers_current() {",
+    `  [ "$(hash_of ${PEERS_MOUNT}/${peersFile})" = "$PEERS_HASH" ] ||`,
+    `    grep -qx "$PEERS_HASH" ${PEERS_MOUNT}/${historyFile} 2>/dev/null`,
+    "}",
+    `config_current() { [ "$(hash_of ${CONFIG_MOUNT}/${configFile})" = "$CONFIG_HASH" ]; }`,
+    "wait_until() {",
     "  waited=0",
-    '  while [ "$(sha256sum "$1" | cut -d" " -f1)" != "$2" ]; do',
+    '  until "$1"; do',
     `    if [ "$waited" -ge ${CONFIGMAP_WAIT_SECONDS} ]; then`,
-    '      echo "warning: $1 still differs from the expected revision after ${waited}s; using it as mounted" >&2',
+    '      echo "warning: $1 still false after ${waited}s; starting with the ConfigMaps as mounted" >&2',
     "      return 0",
     "    fi",
     "    sleep 2",
     "    waited=$((waited + 2))",
     "  done",
     "}",
-    `if [ -n "\${PEERS_HASH:-}" ]; then wait_for ${PEERS_MOUNT}/${peersFile} "$PEERS_HASH"; fi`,
-    `wait_for ${CONFIG_MOUNT}/${configFile} "$CONFIG_HASH"`,
+    'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current; fi',
+    "wait_until config_current",
     'case "$NODE_SEED" in',
     "  S?*) ;;",
     '  *) echo "the seed Secret\'s key STELLAR_CORE_SEED must hold a secret seed (S...)" >&2; exit 1 ;;',

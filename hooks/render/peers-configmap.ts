@@ -5,6 +5,9 @@ import { peersConfigMapName } from "./names.js";
 
 export const KNOWN_PEERS_KEY = "KNOWN_PEERS";
 export const PEERS_TOML_KEY = "peers.toml";
+export const PEERS_HASH_HISTORY_KEY = "peers-hash-history";
+/** How many earlier peer-list hashes the ConfigMap remembers for the init container. */
+export const PEERS_HASH_HISTORY_LENGTH = 20;
 
 /** KNOWN_PEERS: one host:port per line, each line ending in a newline. */
 export function knownPeersText(peers: readonly Peer[]): string {
@@ -16,6 +19,7 @@ export function renderPeersConfigMap(
   namespace: string,
   labels: Record<string, string>,
   peers: readonly Peer[],
+  previousHashes: readonly string[],
 ): KubeObject {
   const addresses = peers.map(peerKey);
   const json = peers.map((peer) => ({
@@ -34,6 +38,7 @@ export function renderPeersConfigMap(
       [PEERS_TOML_KEY]: `KNOWN_PEERS = [${addresses.map((a) => JSON.stringify(a)).join(", ")}]\n`,
       "peers.json": `${JSON.stringify(json)}\n`,
       peer_count: String(peers.length),
+      [PEERS_HASH_HISTORY_KEY]: previousHashes.map((hash) => `${hash}\n`).join(""),
     },
   };
 }

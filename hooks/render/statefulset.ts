@@ -5,7 +5,7 @@ import { CORE_CONFIG_KEY } from "./core-configmap.js";
 import { ASSEMBLED_CONFIG, CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
 import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
-import { KNOWN_PEERS_KEY } from "./peers-configmap.js";
+import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY } from "./peers-configmap.js";
 
 export const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
 
@@ -20,9 +20,39 @@ export interface StatefulSetInput {
   storageSize: string;
   resources: Record<string, unknown> | undefined;
   seedSecretRef: string;
-  /** The peers hash on the pod template: a change rolls the pod. */
-  podPeersHash: string;
+  /** The peers hash on the pod template (a change rolls the pod); none for LiveConnect. */
+  podPeersHash: string | undefined;
   configHash: string;
+  /** LiveConnect: the image of the peer-connector sidecar (the hook server's own). */
+  sidecarImage: string | undefined;
+}
+
+export const SIDECAR_METRICS_PORT = 9102;
+
+/** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
+function peerConnector(image: string): Record<string, unknown> {
+  return {
+    name: "peer-connector",
+    image,
+    command: ["node", "dist/hooks/sidecar/main.js"],
+    env: [
+      { name: "PEERS_FILE", value: `${PEERS_MOUNT}/${KNOWN_PEERS_KEY}` },
+      { name: "CORE_URL", value: `http://127.0.0.1:${ADMIN_HTTP_PORT}` },
+      { name: "METRICS_PORT", value: String(SIDECAR_METRICS_PORT) },
+    ],
+    ports: [{ name: "sidecar-metrics", containerPort: SIDECAR_METRICS_PORT, protocol: "TCP" }],
+    readinessProbe: { httpGet: { path: "/readyz", port: "sidecar-metrics" }, periodSeconds: 10 },
+    livenessProbe: { httpGet: { path: "/healthz", port: "sidecar-metrics" }, periodSeconds: 20 },
+    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMounts: [{ name: "peers", mountPath: PEERS_MOUNT, readOnly: true }],
+  };
 }
 
 export function renderStatefulSet(input: StatefulSetInput): KubeObject {
@@ -72,7 +102,9 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
           labels: { ...input.labels },
           annotations: {
             [ANNOTATION_CONFIG_HASH]: input.configHash,
-            [ANNOTATION_PEERS_HASH]: input.podPeersHash,
+            ...(input.podPeersHash === undefined
+              ? {}
+              : { [ANNOTATION_PEERS_HASH]: input.podPeersHash }),
           },
         },
         spec: {
@@ -84,13 +116,19 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
             {
               name: "assemble-config",
               image: input.image,
-              command: ["/bin/sh", "-c", initScript(KNOWN_PEERS_KEY, CORE_CONFIG_KEY)],
+              command: [
+                "/bin/sh",
+                "-c",
+                initScript(KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, CORE_CONFIG_KEY),
+              ],
               env: [
                 {
                   name: "NODE_SEED",
                   valueFrom: { secretKeyRef: { name: input.seedSecretRef, key: SEED_SECRET_KEY } },
                 },
-                { name: "PEERS_HASH", value: input.podPeersHash },
+                ...(input.podPeersHash === undefined
+                  ? []
+                  : [{ name: "PEERS_HASH", value: input.podPeersHash }]),
                 { name: "CONFIG_HASH", value: input.configHash },
               ],
               securityContext: { allowPrivilegeEscalation: false },
@@ -102,7 +140,10 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               ],
             },
           ],
-          containers: [container],
+          containers:
+            input.sidecarImage === undefined
+              ? [container]
+              : [container, peerConnector(input.sidecarImage)],
           volumes: [
             // Whole-ConfigMap volumes, never subPath: kubelet keeps them current.
             { name: "peers", configMap: { name: peersConfigMapName(input.name) } },

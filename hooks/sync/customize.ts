@@ -1,20 +1,46 @@
-import type { CustomizeRequest, CustomizeResponse } from "./hook-api.js";
+import { isRecord } from "../kube/objects.js";
+import { PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
+import type { CustomizeRequest, CustomizeResponse, RelatedResourceRule } from "./hook-api.js";
 
 /**
- * The related objects a StellarNode's sync needs: the StellarNodes of its namespace.
- * Metacontroller caches this per parent uid and generation, so it depends on the parent
- * only. With `namespace` and no names, v4.17.2 selects every object of that namespace
- * (pkg/controller/common/customize/manager.go, selectByNamespaceAndNames).
+ * The related objects a StellarNode's sync needs: the StellarNodes of its group (its
+ * namespace, or every namespace for scope Cluster, narrowed by groupSelector), and for
+ * PodIP addressing the validator pods. Metacontroller caches this per parent uid and
+ * generation, so it depends on the parent's spec only. Rules follow v4.17.2's
+ * pkg/controller/common/customize/manager.go: `namespace` without names selects a whole
+ * namespace; a labelSelector without namespace selects every namespace (hook v2).
  */
 export function customizeStellarNode(request: CustomizeRequest): CustomizeResponse {
   const namespace = request.parent.metadata.namespace;
-  return {
-    relatedResources: [
-      {
-        apiVersion: "stellar.org/v1alpha1",
-        resource: "stellarnodes",
-        ...(namespace === undefined ? {} : { namespace }),
-      },
-    ],
-  };
+  const spec = isRecord(request.parent["spec"]) ? request.parent["spec"] : {};
+  // An unparseable peerDiscovery falls back to the defaults: the sync reports it as invalid.
+  const discovery =
+    PeerDiscoverySchema.safeParse(spec["peerDiscovery"] ?? {}).data ??
+    PeerDiscoverySchema.parse({});
+  const inScope = (rule: RelatedResourceRule): RelatedResourceRule =>
+    discovery.scope === "Cluster" || namespace === undefined ? rule : { ...rule, namespace };
+  const rules: RelatedResourceRule[] = [
+    inScope({
+      apiVersion: "stellar.org/v1alpha1",
+      resource: "stellarnodes",
+      ...(discovery.groupSelector === undefined && discovery.scope !== "Cluster"
+        ? {}
+        : { labelSelector: { ...discovery.groupSelector } }),
+    }),
+  ];
+  if (discovery.addressing === "PodIP") {
+    rules.push(
+      inScope({
+        apiVersion: "v1",
+        resource: "pods",
+        labelSelector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "stellar-node",
+            "app.kubernetes.io/managed-by": "stellar-peers",
+          },
+        },
+      }),
+    );
+  }
+  return { relatedResources: rules };
 }

@@ -1,5 +1,12 @@
-import { discoverPeers, peerKey, type Peer } from "../discovery/peers.js";
+import {
+  groupPeers,
+  peerKey,
+  peersOfGroup,
+  type DiscoveryPolicy,
+  type Peer,
+} from "../discovery/peers.js";
 import { readPeerCandidates } from "../discovery/related-nodes.js";
+import { readPodIps } from "../discovery/related-pods.js";
 import { applyTransforms, type DesiredStateTransform } from "../extensions.js";
 import { sha256Hex } from "../hash.js";
 import { stellarNodeNameProblem } from "../kube/names.js";
@@ -26,12 +33,24 @@ import {
   sortChildren,
 } from "./observed-children.js";
 import { readyCondition } from "./readiness.js";
+import { decideRollout, iso } from "../rollout/decide.js";
+import { fingerprintOf, memberStates } from "../rollout/members.js";
+import { ANNOTATION_PEERS_HASH } from "../render/labels.js";
+import { peersConfigMapName } from "../render/names.js";
+import {
+  KNOWN_PEERS_KEY,
+  PEERS_HASH_HISTORY_KEY,
+  PEERS_HASH_HISTORY_LENGTH,
+} from "../render/peers-configmap.js";
+import { DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
 
 export interface SyncOptions {
   clusterDomain: string;
   /** The clock is an input: it only ever sets a condition's lastTransitionTime. */
   now: Date;
   transforms?: readonly DesiredStateTransform[];
+  /** The hook server's own image, run as the LiveConnect sidecar; unset disables LiveConnect. */
+  sidecarImage?: string | undefined;
 }
 
 type Verdict =
@@ -40,14 +59,14 @@ type Verdict =
 
 /** The sync hook: a pure function of the request and the options. */
 export function syncStellarNode(request: SyncRequest, options: SyncOptions): SyncResponse {
-  const verdict = judge(request.parent);
+  const verdict = judge(request.parent, options);
   const response = verdict.valid
     ? renderValidator(request, verdict, options)
     : keepObserved(request, verdict, options);
   return request.finalizing === true ? { ...response, finalized: true } : response;
 }
 
-function judge(parent: KubeObject): Verdict {
+function judge(parent: KubeObject, options: SyncOptions): Verdict {
   const nameProblem = stellarNodeNameProblem(parent.metadata.name);
   if (nameProblem) return { valid: false, reason: "InvalidName", message: nameProblem };
   const parsed = parseStellarNodeSpec(parent["spec"]);
@@ -59,6 +78,14 @@ function judge(parent: KubeObject): Verdict {
       valid: false,
       reason: "UnsupportedNodeType",
       message: `spec.nodeType ${spec.nodeType} is not managed by stellar-peers yet; only Validator is. Nothing is created for this node.`,
+    };
+  }
+  if (spec.peerDiscovery?.updateStrategy === "LiveConnect" && options.sidecarImage === undefined) {
+    return {
+      valid: false,
+      reason: "LiveConnectUnavailable",
+      message:
+        "spec.peerDiscovery.updateStrategy LiveConnect needs the hook server's SIDECAR_IMAGE, which is not set: set it on the stellar-peers Deployment, or use QuorumSafe",
     };
   }
   const quorum = parseQuorumSet(spec.validatorConfig?.quorumSet, CORE_CONFIG_KEYS);
@@ -75,33 +102,59 @@ function renderValidator(
   const { spec } = verdict;
   const name = parent.metadata.name;
   const namespace = parent.metadata.namespace ?? "default";
-  const validator = spec.validatorConfig ?? {
-    enableHistoryArchive: true,
-    peerPort: 11625,
+  const validator = spec.validatorConfig ?? { enableHistoryArchive: true, peerPort: 11625 };
+  const discovery = spec.peerDiscovery ?? DEFAULT_PEER_DISCOVERY;
+  const policy: DiscoveryPolicy = {
+    clusterDomain: options.clusterDomain,
+    scope: discovery.scope,
+    groupSelector: discovery.groupSelector,
+    addressing: discovery.addressing,
+    podIps: discovery.addressing === "PodIP" ? readPodIps(request.related) : new Map(),
   };
-  const passphrase = networkPassphrase(spec.network, spec.customNetworkPassphrase);
-  const peers = discoverPeers(
-    { name, namespace, uid: parent.metadata.uid, networkPassphrase: passphrase },
-    readPeerCandidates(request.related, namespace),
-    validator.knownPeers ?? [],
-    options.clusterDomain,
-  );
+  const self = {
+    name,
+    namespace,
+    uid: parent.metadata.uid,
+    networkPassphrase: networkPassphrase(spec.network, spec.customNetworkPassphrase),
+    peerPort: validator.peerPort,
+  };
+  const group = groupPeers(self, readPeerCandidates(request.related, namespace), policy);
+  const peers = peersOfGroup(group, validator.knownPeers ?? [], policy);
   const labels = validatorLabels(name, spec.network);
   const coreConfig = renderCoreConfig({
     namespace,
     name,
-    networkPassphrase: passphrase,
+    networkPassphrase: self.networkPassphrase,
     peerPort: validator.peerPort,
     historyArchives: historyArchives(spec),
     quorum: verdict.quorum,
   });
-  const peersHash = sha256Hex(knownPeersText(peers));
+  const peersText = knownPeersText(peers);
+  const peersHash = sha256Hex(peersText);
   const configHash = sha256Hex(coreConfig);
   const observedStatefulSet = findObservedChild(
     request.children,
     CHILD_GROUP_KEYS.StatefulSet,
     name,
   );
+  const previous = observedStatus(parent);
+  const previousRollout = isRecord(previous["rollout"]) ? previous["rollout"] : {};
+  const groupFingerprint = fingerprintOf(self, group, policy);
+  const rollout = decideRollout({
+    now: options.now,
+    strategy: discovery.updateStrategy,
+    maxUnavailable: discovery.maxUnavailable,
+    settleSeconds: discovery.settleSeconds,
+    stuckAfterSeconds: discovery.stuckAfterSeconds,
+    groupFingerprint,
+    desiredPeersHash: peersHash,
+    appliedPeersHash: templatePeersHash(observedStatefulSet),
+    pendingSince:
+      previous["peersHash"] === peersHash && typeof previousRollout["pendingSince"] === "string"
+        ? previousRollout["pendingSince"]
+        : undefined,
+    others: memberStates(self, group),
+  });
   const { statefulSet, pending } = carryOverImmutableFields(
     renderStatefulSet({
       name,
@@ -114,21 +167,41 @@ function renderValidator(
       storageSize: spec.storage?.size ?? "100Gi",
       resources: spec.resources,
       seedSecretRef: validator.seedSecretRef ?? "",
-      podPeersHash: peersHash,
+      podPeersHash: rollout.podPeersHash,
       configHash,
+      sidecarImage: discovery.updateStrategy === "LiveConnect" ? options.sidecarImage : undefined,
     }),
     observedStatefulSet ? asLastApplied(observedStatefulSet) : undefined,
   );
   const children = [
     renderCoreConfigMap(name, namespace, labels, coreConfig),
-    renderPeersConfigMap(name, namespace, labels, peers),
+    renderPeersConfigMap(
+      name,
+      namespace,
+      labels,
+      peers,
+      peersHashHistory(request, name, peersHash),
+    ),
     renderPeerService(name, namespace, labels, validator.peerPort),
     statefulSet,
   ];
+  const ready = readyCondition(name, observedStatefulSet, spec.suspended);
+  // Ready for the group means: Ready, and running the peer list this sync puts on the
+  // template. In the sync that applies a new list the old pod still looks Ready.
+  const runsAppliedList =
+    ready.status === "True" &&
+    (rollout.podPeersHash === undefined ||
+      templatePeersHash(observedStatefulSet) === rollout.podPeersHash);
+  const unreadySince = runsAppliedList
+    ? undefined
+    : typeof previousRollout["unreadySince"] === "string"
+      ? previousRollout["unreadySince"]
+      : iso(options.now);
   const conditions: ConditionInput[] = [
     { type: "Valid", status: "True", reason: "SpecValid", message: "the spec is valid" },
     quorumCondition(verdict.quorumProblems),
-    readyCondition(name, observedStatefulSet, spec.suspended),
+    ready,
+    rollout.condition,
     pending.length === 0
       ? {
           type: "SpecApplied",
@@ -147,9 +220,20 @@ function renderValidator(
     peerCount: peers.length,
     peers: peers.map(peerKey),
     peersHash,
+    appliedPeersHash: rollout.appliedPeersHash,
+    pendingRestart: rollout.appliedPeersHash !== peersHash,
     configHash,
+    rollout: {
+      strategy: discovery.updateStrategy,
+      groupFingerprint,
+      groupSize: group.length + 1,
+      ready: runsAppliedList,
+      ...(unreadySince === undefined ? {} : { unreadySince }),
+      ...(rollout.pendingSince === undefined ? {} : { pendingSince: rollout.pendingSince }),
+      ...(rollout.waitingFor === undefined ? {} : { waitingFor: rollout.waitingFor }),
+    },
     conditions: mergeConditions(
-      observedStatus(parent)["conditions"],
+      previous["conditions"],
       conditions,
       options.now,
       parent.metadata.generation,
@@ -160,7 +244,48 @@ function renderValidator(
     { parent, spec, peers: peers as readonly Peer[] },
     options.transforms ?? [],
   );
-  return { status: desired.status, children: sortChildren(desired.children) };
+  return {
+    status: desired.status,
+    children: sortChildren(desired.children),
+    ...(rollout.resyncAfterSeconds === undefined
+      ? {}
+      : { resyncAfterSeconds: rollout.resyncAfterSeconds }),
+  };
+}
+
+/**
+ * The peers hash on the observed pod template: undefined when there is no StatefulSet yet
+ * (nothing runs, so nothing restarts), "" when it has none (LiveConnect before).
+ */
+function templatePeersHash(statefulSet: KubeObject | undefined): string | undefined {
+  if (statefulSet === undefined) return undefined;
+  const spec = statefulSet["spec"];
+  const template = isRecord(spec) ? spec["template"] : undefined;
+  const metadata = isRecord(template) ? template["metadata"] : undefined;
+  const annotations = isRecord(metadata) ? metadata["annotations"] : undefined;
+  const hash = isRecord(annotations) ? annotations[ANNOTATION_PEERS_HASH] : undefined;
+  return typeof hash === "string" ? hash : "";
+}
+
+/** Earlier peer-list hashes, carried over from the observed peers ConfigMap. */
+function peersHashHistory(request: SyncRequest, name: string, current: string): string[] {
+  const observed = findObservedChild(
+    request.children,
+    CHILD_GROUP_KEYS.ConfigMap,
+    peersConfigMapName(name),
+  );
+  const data = isRecord(observed?.["data"]) ? observed["data"] : {};
+  const history =
+    typeof data[PEERS_HASH_HISTORY_KEY] === "string"
+      ? data[PEERS_HASH_HISTORY_KEY].split("\n").filter((line) => /^[0-9a-f]{64}$/.test(line))
+      : [];
+  const observedList = data[KNOWN_PEERS_KEY];
+  if (typeof observedList === "string") {
+    const observedHash = sha256Hex(observedList);
+    if (observedHash !== current && history[history.length - 1] !== observedHash)
+      history.push(observedHash);
+  }
+  return history.filter((hash) => hash !== current).slice(-PEERS_HASH_HISTORY_LENGTH);
 }
 
 /**
@@ -175,7 +300,15 @@ function keepObserved(
   const { parent } = request;
   const previous = observedStatus(parent);
   const carried: Record<string, unknown> = {};
-  for (const key of ["peerCount", "peers", "peersHash", "configHash"]) {
+  for (const key of [
+    "peerCount",
+    "peers",
+    "peersHash",
+    "appliedPeersHash",
+    "pendingRestart",
+    "configHash",
+    "rollout",
+  ]) {
     if (previous[key] !== undefined) carried[key] = previous[key];
   }
   const spec = isRecord(parent["spec"]) ? parent["spec"] : {};

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { discoverPeers, parseStaticPeer, peerKey } from "../../hooks/discovery/peers.js";
+import { discoverPeers, DNS_POLICY, parseStaticPeer, peerKey } from "../../hooks/discovery/peers.js";
 import { readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
 import { NETWORK_PASSPHRASES } from "../../hooks/stellar/networks.js";
 import { objectMap, stellarNode } from "../support/fixtures.js";
@@ -14,7 +14,7 @@ function peersOf(related: ReturnType<typeof stellarNode>[], staticPeers: string[
     self,
     readPeerCandidates(related2, "stellar"),
     staticPeers,
-    "cluster.local",
+    DNS_POLICY("cluster.local"),
   ).map(peerKey);
 }
 
@@ -61,7 +61,7 @@ describe("peer discovery", () => {
       { ...self, networkPassphrase: "Net A" },
       readPeerCandidates(related, "stellar"),
       [],
-      "cluster.local",
+      DNS_POLICY("cluster.local"),
     );
     assert.deepEqual(
       peers.map((peer) => peer.name),

@@ -14,6 +14,7 @@ export interface StellarNodeHookOptions {
   now: () => Date;
   transforms: readonly DesiredStateTransform[];
   authToken: string | undefined;
+  sidecarImage: string | undefined;
 }
 
 /** POST /stellarnode/sync and /stellarnode/customize: thin adapters over the pure hooks. */
@@ -31,6 +32,7 @@ export async function stellarNodeHooks(
         clusterDomain: options.clusterDomain,
         now: options.now(),
         transforms: options.transforms,
+        sidecarImage: options.sidecarImage,
       });
       const valid = response.status.conditions.find((condition) => condition.type === "Valid");
       app.metrics.syncOutcomes.inc({
