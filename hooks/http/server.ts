@@ -4,6 +4,7 @@ import type { ServerConfig } from "../config.js";
 import type { DesiredStateTransform } from "../extensions.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
+import { namespaceHooks } from "./routes/namespace-hooks.js";
 import { stellarNodeHooks } from "./routes/stellarnode-hooks.js";
 
 export interface ServerOptions {
@@ -77,6 +78,14 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     now: options.now ?? (() => new Date()),
     transforms: options.transforms ?? [],
     sidecarImage: config.SIDECAR_IMAGE,
+    authToken: config.AUTH_TOKEN_FILE
+      ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
+      : undefined,
+  });
+  await app.register(namespaceHooks, {
+    prefix: "/namespace",
+    clusterDomain: config.CLUSTER_DOMAIN,
+    now: options.now ?? (() => new Date()),
     authToken: config.AUTH_TOKEN_FILE
       ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
       : undefined,

@@ -24,6 +24,7 @@ export interface HookMetrics {
   peersAdded: Counter;
   peersRemoved: Counter;
   renderedPeers: Histogram;
+  namespaceConfigMapConflicts: Counter<"namespace">;
 }
 
 export function createHookMetrics(): HookMetrics {
@@ -61,6 +62,12 @@ export function createHookMetrics(): HookMetrics {
       name: "stellar_peers_sync_outcomes_total",
       help: "Sync results by outcome: rendered, or the reason a spec was refused (InvalidSpec, InvalidName, InvalidQuorumSet, UnsupportedNodeType).",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    namespaceConfigMapConflicts: new Counter({
+      name: "stellar_peers_namespace_configmap_conflicts_total",
+      help: "Namespace syncs that left a ConfigMap stellar-peers alone because someone else owns it (or a StellarNode named stellar needs the name); see the Namespace's stellar.org/peers-configmap-conflict annotation.",
+      labelNames: ["namespace"],
       registers: [registry],
     }),
     invalidSpecs: new Counter({
