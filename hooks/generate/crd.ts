@@ -76,6 +76,7 @@ export function stellarNodeCrd(): JsonObject {
             { name: "Network", type: "string", jsonPath: ".spec.network" },
             { name: "Peers", type: "integer", jsonPath: ".status.peerCount" },
             { name: "Ready", type: "string", jsonPath: READY },
+            { name: "Pending Restart", type: "boolean", jsonPath: ".status.pendingRestart" },
             { name: "Suspended", type: "boolean", jsonPath: ".spec.suspended", priority: 1 },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
@@ -111,6 +112,30 @@ function statusSchema(): JsonObject {
       peers: { type: "array", items: { type: "string" }, description: "KNOWN_PEERS as host:port." },
       peersHash: { type: "string", description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS." },
       configHash: { type: "string", description: "SHA-256 of the rendered stellar-core.cfg." },
+      appliedPeersHash: {
+        type: "string",
+        description:
+          "The peers hash on the pod template: the list the pod runs (or is rolling to).",
+      },
+      pendingRestart: {
+        type: "boolean",
+        description:
+          "A new peer list waits for its turn to restart the pod (see condition PeersApplied).",
+      },
+      rollout: {
+        type: "object",
+        description: "What the quorum-safe rollout needs the other members of the group to know.",
+        "x-kubernetes-preserve-unknown-fields": true,
+        properties: {
+          strategy: { type: "string" },
+          groupFingerprint: { type: "string" },
+          groupSize: { type: "integer" },
+          ready: { type: "boolean" },
+          unreadySince: { type: "string", format: "date-time" },
+          pendingSince: { type: "string", format: "date-time" },
+          waitingFor: { type: "string" },
+        },
+      },
       conditions: {
         type: "array",
         "x-kubernetes-list-type": "map",
