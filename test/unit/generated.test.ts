@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
@@ -130,5 +131,26 @@ describe("examples in manifests/examples", () => {
         nodes.length - 1,
       );
     }
+  });
+});
+
+describe("the full install (kubectl kustomize manifests/)", () => {
+  it("builds, and hands the hook server its own image for LiveConnect sidecars", () => {
+    const built = execFileSync("kubectl", ["kustomize", "manifests/"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    const deployment = parseAllDocuments(built)
+      .map((doc) => doc.toJS() as KubeObject)
+      .find((doc) => doc.kind === "Deployment");
+    const container = (
+      deployment?.["spec"] as {
+        template: {
+          spec: { containers: { image: string; env: { name: string; value: string }[] }[] };
+        };
+      }
+    ).template.spec.containers[0];
+    assert.ok(container);
+    assert.equal(container.env.find((e) => e.name === "SIDECAR_IMAGE")?.value, container.image);
   });
 });
