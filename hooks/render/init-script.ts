@@ -9,7 +9,8 @@ export const CONFIGMAP_WAIT_SECONDS = 180;
 
 /**
  * The init container's script. It waits until the mounted ConfigMaps are at least as new
- * as the pod template expects: Metacontroller may apply the StatefulSet before the
+ * as the pod template expects (the peers ConfigMap names its own hash, and kubelet swaps a
+ * volume's files together): Metacontroller may apply the StatefulSet before the
  * ConfigMaps, and kubelet refreshes mounted ConfigMaps only every minute or so. A peers
  * list newer than the template (listed in peers-hash-history) is taken as it is: that
  * happens when the pod restarts for another reason while a paced peer change waits.
@@ -17,12 +18,12 @@ export const CONFIGMAP_WAIT_SECONDS = 180;
  * first, because every key after a TOML table header would belong to that table, then the
  * rendered config.
  */
-export function initScript(peersFile: string, historyFile: string, configFile: string): string {
+export function initScript(hashFile: string, historyFile: string, configFile: string): string {
   return [
     "set -eu",
     "hash_of() { sha256sum \"$1\" | cut -d' ' -f1; }",
     "peers_current() {",
-    `  [ "$(hash_of ${PEERS_MOUNT}/${peersFile})" = "$PEERS_HASH" ] ||`,
+    `  [ "$(cat ${PEERS_MOUNT}/${hashFile} 2>/dev/null)" = "$PEERS_HASH" ] ||`,
     `    grep -qx "$PEERS_HASH" ${PEERS_MOUNT}/${historyFile} 2>/dev/null`,
     "}",
     `config_current() { [ "$(hash_of ${CONFIG_MOUNT}/${configFile})" = "$CONFIG_HASH" ]; }`,

@@ -5,6 +5,8 @@ import { peersConfigMapName } from "./names.js";
 
 export const KNOWN_PEERS_KEY = "KNOWN_PEERS";
 export const PEERS_TOML_KEY = "peers.toml";
+/** The hash the pod template carries for this list; the init container compares it. */
+export const PEERS_HASH_KEY = "peers-hash";
 export const PEERS_HASH_HISTORY_KEY = "peers-hash-history";
 /** How many earlier peer-list hashes the ConfigMap remembers for the init container. */
 export const PEERS_HASH_HISTORY_LENGTH = 20;
@@ -19,6 +21,7 @@ export function renderPeersConfigMap(
   namespace: string,
   labels: Record<string, string>,
   peers: readonly Peer[],
+  peersHash: string,
   previousHashes: readonly string[],
 ): KubeObject {
   const addresses = peers.map(peerKey);
@@ -38,6 +41,7 @@ export function renderPeersConfigMap(
       [PEERS_TOML_KEY]: `KNOWN_PEERS = [${addresses.map((a) => JSON.stringify(a)).join(", ")}]\n`,
       "peers.json": `${JSON.stringify(json)}\n`,
       peer_count: String(peers.length),
+      [PEERS_HASH_KEY]: peersHash,
       [PEERS_HASH_HISTORY_KEY]: previousHashes.map((hash) => `${hash}\n`).join(""),
     },
   };

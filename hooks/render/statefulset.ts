@@ -5,7 +5,7 @@ import { CORE_CONFIG_KEY } from "./core-configmap.js";
 import { ASSEMBLED_CONFIG, CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
 import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
-import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY } from "./peers-configmap.js";
+import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, PEERS_HASH_KEY } from "./peers-configmap.js";
 
 export const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
 
@@ -119,7 +119,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               command: [
                 "/bin/sh",
                 "-c",
-                initScript(KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, CORE_CONFIG_KEY),
+                initScript(PEERS_HASH_KEY, PEERS_HASH_HISTORY_KEY, CORE_CONFIG_KEY),
               ],
               env: [
                 {

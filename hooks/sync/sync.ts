@@ -1,11 +1,12 @@
 import {
   groupPeers,
+  parseStaticPeer,
   peerKey,
   peersOfGroup,
   type DiscoveryPolicy,
   type Peer,
 } from "../discovery/peers.js";
-import { readPeerCandidates } from "../discovery/related-nodes.js";
+import { readPeerCandidates, type PeerCandidate } from "../discovery/related-nodes.js";
 import { readPodIps } from "../discovery/related-pods.js";
 import { applyTransforms, type DesiredStateTransform } from "../extensions.js";
 import { sha256Hex } from "../hash.js";
@@ -38,8 +39,8 @@ import { fingerprintOf, memberStates } from "../rollout/members.js";
 import { ANNOTATION_PEERS_HASH } from "../render/labels.js";
 import { peersConfigMapName } from "../render/names.js";
 import {
-  KNOWN_PEERS_KEY,
   PEERS_HASH_HISTORY_KEY,
+  PEERS_HASH_KEY,
   PEERS_HASH_HISTORY_LENGTH,
 } from "../render/peers-configmap.js";
 import { DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
@@ -129,8 +130,12 @@ function renderValidator(
     historyArchives: historyArchives(spec),
     quorum: verdict.quorum,
   });
-  const peersText = knownPeersText(peers);
-  const peersHash = sha256Hex(peersText);
+  // What a restart is for: the list itself with DNS names; with pod IPs only the
+  // membership, so a peer's new IP (any pod restart) restarts nobody else.
+  const peersHash =
+    discovery.addressing === "PodIP"
+      ? sha256Hex(membershipText(group, validator.knownPeers ?? []))
+      : sha256Hex(knownPeersText(peers));
   const configHash = sha256Hex(coreConfig);
   const observedStatefulSet = findObservedChild(
     request.children,
@@ -180,6 +185,7 @@ function renderValidator(
       namespace,
       labels,
       peers,
+      peersHash,
       peersHashHistory(request, name, peersHash),
     ),
     renderPeerService(name, namespace, labels, validator.peerPort),
@@ -267,6 +273,18 @@ function templatePeersHash(statefulSet: KubeObject | undefined): string | undefi
   return typeof hash === "string" ? hash : "";
 }
 
+/** PodIP addressing: the members and static peers, without the addresses that change. */
+function membershipText(group: readonly PeerCandidate[], staticPeers: readonly string[]): string {
+  const lines = [
+    ...group.map((member) => `${member.namespace}/${member.name}:${member.peerPort}`),
+    ...staticPeers.map((text) => peerKey(parseStaticPeer(text))),
+  ];
+  return [...new Set(lines)]
+    .sort()
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
 /** Earlier peer-list hashes, carried over from the observed peers ConfigMap. */
 function peersHashHistory(request: SyncRequest, name: string, current: string): string[] {
   const observed = findObservedChild(
@@ -279,9 +297,8 @@ function peersHashHistory(request: SyncRequest, name: string, current: string): 
     typeof data[PEERS_HASH_HISTORY_KEY] === "string"
       ? data[PEERS_HASH_HISTORY_KEY].split("\n").filter((line) => /^[0-9a-f]{64}$/.test(line))
       : [];
-  const observedList = data[KNOWN_PEERS_KEY];
-  if (typeof observedList === "string") {
-    const observedHash = sha256Hex(observedList);
+  const observedHash = data[PEERS_HASH_KEY];
+  if (typeof observedHash === "string" && /^[0-9a-f]{64}$/.test(observedHash)) {
     if (observedHash !== current && history[history.length - 1] !== observedHash)
       history.push(observedHash);
   }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { discoverPeers, DNS_POLICY, parseStaticPeer, peerKey } from "../../hooks/discovery/peers.js";
+import {
+  discoverPeers,
+  DNS_POLICY,
+  parseStaticPeer,
+  peerKey,
+} from "../../hooks/discovery/peers.js";
 import { readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
 import { NETWORK_PASSPHRASES } from "../../hooks/stellar/networks.js";
 import { objectMap, stellarNode } from "../support/fixtures.js";
@@ -130,5 +135,44 @@ describe("peer discovery", () => {
       port: 11625,
       source: "static",
     });
+  });
+});
+
+describe("discovery scope and group selector", () => {
+  it("scope Cluster finds validators of every namespace; groupSelector narrows the group", () => {
+    const org = (name: string, namespace: string, team: string) => {
+      const node = stellarNode(name, { namespace });
+      node.metadata.labels = { org: team };
+      return node;
+    };
+    const related = {
+      "StellarNode.stellar.org/v1alpha1": objectMap(
+        [org("b", "east", "x"), org("c", "west", "y"), org("d", "stellar", "x")],
+        "v2",
+      ),
+    };
+    const policy = { ...DNS_POLICY("cluster.local"), scope: "Cluster" as const };
+    const all = discoverPeers(self, readPeerCandidates(related, "stellar"), [], policy).map(
+      (p) => p.name,
+    );
+    assert.deepEqual(all, ["b", "c", "d"]);
+    const selected = discoverPeers(self, readPeerCandidates(related, "stellar"), [], {
+      ...policy,
+      groupSelector: { matchLabels: { org: "x" } },
+    });
+    assert.deepEqual(selected.map(peerKey), [
+      "b-0.b.east.svc.cluster.local:11625",
+      "d-0.d.stellar.svc.cluster.local:11625",
+    ]);
+    const inNamespace = discoverPeers(
+      self,
+      readPeerCandidates(related, "stellar"),
+      [],
+      DNS_POLICY("cluster.local"),
+    );
+    assert.deepEqual(
+      inNamespace.map((p) => p.name),
+      ["d"],
+    );
   });
 });

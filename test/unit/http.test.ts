@@ -248,3 +248,43 @@ describe("faults", () => {
     await server.app.close();
   });
 });
+
+describe("customize for each discovery scope", () => {
+  it("asks for every namespace with scope Cluster, narrowed by groupSelector, and for pods with PodIP", async () => {
+    const server = await testServer();
+    const parent = stellarNode("a", {
+      spec: {
+        peerDiscovery: {
+          scope: "Cluster",
+          groupSelector: { matchLabels: { org: "x" } },
+          addressing: "PodIP",
+        },
+      },
+    });
+    const reply = await server.app.inject({
+      method: "POST",
+      url: "/stellarnode/customize",
+      payload: { parent },
+    });
+    assert.deepEqual(reply.json(), {
+      relatedResources: [
+        {
+          apiVersion: "stellar.org/v1alpha1",
+          resource: "stellarnodes",
+          labelSelector: { matchLabels: { org: "x" } },
+        },
+        {
+          apiVersion: "v1",
+          resource: "pods",
+          labelSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "stellar-node",
+              "app.kubernetes.io/managed-by": "stellar-peers",
+            },
+          },
+        },
+      ],
+    });
+    await server.app.close();
+  });
+});

@@ -21,6 +21,7 @@ function setup(peers: string, history: string[], config: string) {
   const root = mkdtempSync(join(tmpdir(), "init-script-"));
   for (const dir of ["peers", "config", "run", "data", "bin"]) mkdirSync(join(root, dir));
   writeFileSync(join(root, "peers/KNOWN_PEERS"), peers);
+  writeFileSync(join(root, "peers/peers-hash"), sha256Hex(peers));
   writeFileSync(
     join(root, "peers/peers.toml"),
     `KNOWN_PEERS = [${peers
@@ -38,7 +39,7 @@ function setup(peers: string, history: string[], config: string) {
     `#!/bin/sh\necho "$@" >> ${root}/new-db.log\ntouch ${root}/data/stellar.db\n`,
   );
   chmodSync(join(root, "bin/stellar-core"), 0o755);
-  const script = initScript("KNOWN_PEERS", "peers-hash-history", "stellar-core.cfg")
+  const script = initScript("peers-hash", "peers-hash-history", "stellar-core.cfg")
     .replaceAll("/etc/stellar/peers", join(root, "peers"))
     .replaceAll("/etc/stellar/config", join(root, "config"))
     .replaceAll("/run/stellar", join(root, "run"))
@@ -123,11 +124,13 @@ describe("init container script", () => {
       false,
       "started with the old list",
     );
-    // kubelet swaps the volume's contents: peers.toml first here, KNOWN_PEERS last.
+    // kubelet swaps the volume's files; here one by one, peers-hash last.
     writeFileSync(join(root, "peers/peers.toml.new"), 'KNOWN_PEERS = ["b-0.b.ns.svc.cluster.local:11725"]\n');
     renameSync(join(root, "peers/peers.toml.new"), join(root, "peers/peers.toml"));
     writeFileSync(join(root, "peers/KNOWN_PEERS.new"), PEERS);
     renameSync(join(root, "peers/KNOWN_PEERS.new"), join(root, "peers/KNOWN_PEERS"));
+    writeFileSync(join(root, "peers/peers-hash.new"), sha256Hex(PEERS));
+    renameSync(join(root, "peers/peers-hash.new"), join(root, "peers/peers-hash"));
     assert.equal(await exited, 0);
     assert.match(readFileSync(join(root, "run/stellar-core.cfg"), "utf8"), /b-0\.b\.ns/);
   });

@@ -332,3 +332,47 @@ describe("fields a StatefulSet cannot change", () => {
     assert.match(applied?.message ?? "", /kubectl delete statefulset a --cascade=orphan/);
   });
 });
+
+describe("PodIP addressing", () => {
+  const pod = (name: string, ip: string | undefined, phase = "Running"): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "stellar" },
+    status: { phase, ...(ip ? { podIP: ip } : {}) },
+  });
+  const podIp = (name: string) =>
+    stellarNode(name, { spec: { peerDiscovery: { addressing: "PodIP" } } });
+  const request = (pods: KubeObject[], names = ["a", "b", "c"]) => {
+    const nodes = names.map(podIp);
+    const base = syncRequest(nodes[0]!, { related: nodes });
+    return {
+      ...base,
+      related: {
+        ...base.related,
+        "Pod.v1": Object.fromEntries(pods.map((p) => [`stellar/${p.metadata.name}`, p])),
+      },
+    };
+  };
+
+  it("lists the IPs of Running peer pods and leaves out pods without one", () => {
+    const response = sync(request([pod("b-0", "10.0.0.2"), pod("c-0", undefined, "Pending")]));
+    assert.deepEqual(response.status.peers, ["10.0.0.2:11625"]);
+  });
+
+  it("a peer's new IP updates the list but restarts nobody; a new member does", () => {
+    const before = sync(request([pod("b-0", "10.0.0.2"), pod("c-0", "10.0.0.3")]));
+    const moved = sync(request([pod("b-0", "10.0.0.9"), pod("c-0", "10.0.0.3")]));
+    assert.deepEqual(moved.status.peers, ["10.0.0.3:11625", "10.0.0.9:11625"]);
+    assert.equal(
+      podAnnotations(moved, "a")["stellar.org/peers-hash"],
+      podAnnotations(before, "a")["stellar.org/peers-hash"],
+    );
+    const joined = sync(
+      request([pod("b-0", "10.0.0.9"), pod("c-0", "10.0.0.3")], ["a", "b", "c", "d"]),
+    );
+    assert.notEqual(
+      podAnnotations(joined, "a")["stellar.org/peers-hash"],
+      podAnnotations(before, "a")["stellar.org/peers-hash"],
+    );
+  });
+});
