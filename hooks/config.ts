@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError, parseEnvironment } from "./env.js";
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MIB = 1024 * 1024;
@@ -33,14 +34,8 @@ const EnvSchema = z
 
 export type ServerConfig = z.output<typeof EnvSchema>;
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
-  );
-  const result = EnvSchema.safeParse(present);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  return parseEnvironment(EnvSchema, env);
 }

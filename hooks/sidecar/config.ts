@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConfigError, parseEnvironment } from "../env.js";
 
 /** The LiveConnect sidecar's configuration, from the environment only. */
 const EnvSchema = z
@@ -25,14 +26,9 @@ const EnvSchema = z
 
 export type SidecarConfig = z.output<typeof EnvSchema>;
 
-export class SidecarConfigError extends Error {}
+/** The sidecar's configuration errors are the hook server's kind: one message per variable. */
+export { ConfigError as SidecarConfigError };
 
 export function loadSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
-  );
-  const result = EnvSchema.safeParse(present);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  throw new SidecarConfigError(`invalid configuration: ${problems.join("; ")}`);
+  return parseEnvironment(EnvSchema, env);
 }
