@@ -100,7 +100,15 @@ build_metacontroller() {
     log "metacontroller: using E2E_METACONTROLLER_BIN=$E2E_METACONTROLLER_BIN"
     return 0
   fi
-  go_build metacontroller "$E2E_METACONTROLLER_VERSION" "$E2E_TOOLS_DIR/metacontroller" \
+  local dir="$E2E_TOOLS_DIR/metacontroller"
+  if [[ ! -x $E2E_BIN/metacontroller-$E2E_METACONTROLLER_VERSION && ! -s $dir/go.sum ]]; then
+    # No go.sum yet because the proxy refused the module when the wrapper was
+    # written. Try again; on success go.sum appears (commit it), on failure
+    # this prints the proxy's real answer instead of "missing go.sum entry".
+    log "metacontroller: no go.sum; asking the module proxy (go mod tidy) ..."
+    (cd "$dir" && go mod tidy) || { log "metacontroller: the Go module proxy refused it (see above)"; failed+=(metacontroller); return 1; }
+  fi
+  go_build metacontroller "$E2E_METACONTROLLER_VERSION" "$dir" \
     metacontroller/pkg/cmd/metacontroller "-X main.version=$E2E_METACONTROLLER_VERSION"
 }
 

@@ -46,6 +46,15 @@ pid_alive() {
   [[ $(basename "${exe% (deleted)}") == "$(cat "$E2E_CLUSTER_DIR/pids/$1.exe" 2>/dev/null)" ]]
 }
 
+# proc_running PID: true while PID exists and is not a zombie. (Our daemons
+# are reparented to PID 1 once up.sh exits; an exited one can stay a zombie
+# for a second or two until PID 1 reaps it, and `kill -0` still succeeds then.)
+proc_running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
 # port_in_use PORT: true if something accepts TCP connections on 127.0.0.1:PORT.
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null

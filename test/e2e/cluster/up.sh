@@ -27,6 +27,12 @@ api_ready() {
   [[ -s $KUBECONFIG_PATH ]] && [[ $(kc get --raw /readyz 2>/dev/null) == ok ]]
 }
 
+# A Metacontroller binary given once through E2E_METACONTROLLER_BIN is
+# remembered, so a later plain `up.sh` restarts the same one.
+if [[ -z ${E2E_METACONTROLLER_BIN:-} && -s $D/metacontroller-bin ]]; then
+  METACONTROLLER_BIN=$(<"$D/metacontroller-bin")
+fi
+
 # Metacontroller is optional only in the sense that the Go module proxy may
 # refuse it (see test/e2e/tools/metacontroller/go.mod); E2E_REQUIRE_METACONTROLLER=1
 # turns its absence into an error.
@@ -57,6 +63,11 @@ e2e cluster is up ($(kc version -o json 2>/dev/null | sed -n 's/.*"gitVersion": 
 EOF
 }
 
+# Two up.sh at once (say, two test runners) would start everything twice.
+mkdir -p "$D"
+exec 9>"$D/up.lock"
+flock -w 600 9 || die "another up.sh holds $D/up.lock"
+
 # --- fast path: already up -------------------------------------------------------
 all_up=1
 for c in $(wanted_components); do pid_alive "$c" || { all_up=0; break; }; done
@@ -67,6 +78,10 @@ if [[ $all_up == 1 ]] && [[ -x $KUBECTL_BIN ]] && api_ready; then
 fi
 
 # --- binaries ----------------------------------------------------------------
+if [[ -z ${E2E_METACONTROLLER_BIN:-} && -x $METACONTROLLER_BIN && \
+      $METACONTROLLER_BIN != "$E2E_BIN/metacontroller-$E2E_METACONTROLLER_VERSION" ]]; then
+  export E2E_METACONTROLLER_BIN=$METACONTROLLER_BIN # the remembered one: don't rebuild
+fi
 bash "$E2E_SCRIPT_DIR/build.sh"
 for b in "$ETCD_BIN" "$KUBE_APISERVER_BIN" "$KUBE_CONTROLLER_MANAGER_BIN" "$KUBE_SCHEDULER_BIN" "$KUBECTL_BIN" "$KWOK_BIN"; do
   [[ -x $b ]] || die "missing binary $b (build.sh failed?)"
@@ -166,7 +181,8 @@ start() {
   fi
   log "starting $name"
   echo "=== $(date -Is) starting $name: $bin $*" >>"$LOGS/$name.log"
-  setsid "$bin" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # 9>&-: the daemon must not inherit (and so hold forever) up.sh's lock.
+  setsid "$bin" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS/$name.pid"
   basename "$bin" >"$PIDS/$name.exe"
 }
@@ -224,9 +240,21 @@ start kube-apiserver "$E2E_APISERVER_PORT" "$KUBE_APISERVER_BIN" \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" \
   --service-account-signing-key-file="$PKI/sa.key" \
+  --requestheader-client-ca-file="$PKI/ca.crt" \
+  --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User \
+  --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --endpoint-reconciler-type=none \
   --allow-privileged=true \
   --profiling=false \
   --v=1
+# --requestheader-*: published in kube-system/extension-apiserver-authentication;
+#   without it the controller-manager and scheduler log "missing content for CA
+#   bundle" forever. Only a cert named front-proxy-client (none is issued) may
+#   use the headers.
+# --endpoint-reconciler-type=none: the "kubernetes" Service's Endpoints may not
+#   hold a loopback address, so reconciling it only logs an error every 10 s.
 wait_until kube-apiserver 120 "kube-apiserver /readyz" api_ready
 
 # Controllers run with default set "*": among them statefulset,
@@ -296,6 +324,7 @@ if want_metacontroller; then
     --client-go-qps=50 \
     --client-go-burst=100 \
     --zap-log-level=4
+  echo "$METACONTROLLER_BIN" >"$D/metacontroller-bin"
   wait_until metacontroller 60 "metacontroller /readyz" \
     curl -fsS "http://127.0.0.1:$E2E_METACONTROLLER_HEALTH_PORT/readyz"
 fi
