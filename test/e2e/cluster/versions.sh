@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are used by the scripts that source this file
 # The one place where the e2e control plane's versions and ports are pinned.
 # Sourced by build.sh, up.sh and down.sh. Every port may be overridden from the
 # environment; every listener binds 127.0.0.1 only.
