@@ -53,7 +53,18 @@ export interface KubectlOptions {
 }
 
 /** Runs the cluster's kubectl; resolves to stdout, rejects with stderr. */
-export function kubectl(args: readonly string[], options: KubectlOptions = {}): Promise<string> {
+export async function kubectl(
+  args: readonly string[],
+  options: KubectlOptions = {},
+): Promise<string> {
+  return (await kubectlOutput(args, options)).stdout;
+}
+
+/** Runs the cluster's kubectl; resolves to stdout and stderr (warnings), rejects with stderr. */
+export function kubectlOutput(
+  args: readonly string[],
+  options: KubectlOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       ENV.kubectl,
@@ -71,7 +82,7 @@ export function kubectl(args: readonly string[], options: KubectlOptions = {}): 
             new KubectlError(args, code, `${stderr}${error.killed ? " (killed: timeout)" : ""}`),
           );
         } else {
-          resolve(stdout);
+          resolve({ stdout, stderr });
         }
       },
     );
@@ -184,6 +195,9 @@ export interface StellarNode extends KubeObject {
     observedGeneration?: number;
     peerCount?: number;
     peers?: string[];
+    peersHash?: string;
+    appliedPeersHash?: string;
+    pendingRestart?: boolean;
     conditions?: Condition[];
   };
 }

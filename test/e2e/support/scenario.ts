@@ -9,6 +9,8 @@ export const E2E_NAMESPACE_LABEL = "stellar-peers-e2e";
 export interface ScenarioContext {
   /** The scenario's namespaces, in the order of the prefixes given, each with a random suffix. */
   namespaces: string[];
+  /** The first namespace ("" if the scenario has none). */
+  namespace: string;
   /** Records a step with the time since the scenario started (shown in the test report). */
   step: (message: string) => void;
 }
@@ -50,7 +52,7 @@ export function scenario(
         );
         step(`namespaces ${namespaces.join(", ")} created`);
       }
-      await body({ namespaces, step });
+      await body({ namespaces, namespace: namespaces[0] ?? "", step });
       step("passed");
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -7,6 +7,9 @@ import {
   getJson,
   getOptional,
   isPodReady,
+  kubectl,
+  type KubeList,
+  type KubeObject,
   REPO_ROOT,
   type ConfigMap,
   type PersistentVolumeClaim,
@@ -211,6 +214,45 @@ export async function waitForValidatorReady(
   );
 }
 
+/**
+ * waitForValidatorReady, and the validator runs its current peer list: with the
+ * quorum-safe rollout a new list first waits (settleSeconds, the group's order) before it
+ * reaches the pod template, so a Ready pod may still be due for a restart. Converged
+ * means status.pendingRestart is false, PeersApplied=True, and the template carries the
+ * applied hash, rolled out.
+ */
+export async function waitForValidatorConverged(
+  namespace: string,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<RunningValidator> {
+  await waitFor(
+    `validator ${namespace}/${name} to run its current peer list (pendingRestart false, PeersApplied=True, on the template)`,
+    async () => {
+      const node = await getStellarNode(namespace, name);
+      const status = node.status ?? {};
+      assert.equal(
+        status.observedGeneration,
+        node.metadata.generation,
+        "status.observedGeneration",
+      );
+      assert.equal(status.pendingRestart, false, `${name} status.pendingRestart`);
+      const applied = condition(status.conditions, "PeersApplied");
+      assert.equal(applied?.status, "True", `${name} PeersApplied: ${JSON.stringify(applied)}`);
+      assert.ok(status.peersHash, `${name} status.peersHash`);
+      assert.equal(status.appliedPeersHash, status.peersHash, `${name} status.appliedPeersHash`);
+      const statefulSet = await getStatefulSet(namespace, name);
+      assert.equal(
+        statefulSet.spec.template.metadata.annotations?.[PEERS_HASH_ANNOTATION],
+        status.peersHash,
+        `StatefulSet ${name}'s template peers-hash`,
+      );
+    },
+    timeoutMs,
+  );
+  return waitForValidatorReady(namespace, name, timeoutMs);
+}
+
 /** What restarts a validator if it changes: its pod template, and which pod runs. */
 export interface TemplateSnapshot {
   generation: number | undefined;
@@ -231,4 +273,43 @@ export async function templateSnapshot(namespace: string, name: string): Promise
     updateRevision: statefulSet.status?.updateRevision,
     podUid: pod?.metadata.uid,
   };
+}
+
+/** How long a converged state must stay unchanged before "nothing else changed" is believed. */
+export const SETTLE_MS = 5_000;
+
+export async function patchStellarNode(
+  namespace: string,
+  name: string,
+  patch: Record<string, unknown>,
+): Promise<void> {
+  await kubectl([
+    "patch",
+    "stellarnode",
+    name,
+    "-n",
+    namespace,
+    "--type",
+    "merge",
+    "-p",
+    JSON.stringify(patch),
+  ]);
+}
+
+/** The ControllerRevisions (apps/v1) of StatefulSet `name`: one per pod template it has had. */
+export async function controllerRevisions(namespace: string, name: string): Promise<string[]> {
+  const list = await getJson<KubeList<KubeObject>>([
+    "get",
+    "controllerrevisions.apps",
+    "-n",
+    namespace,
+  ]);
+  return list.items
+    .filter((revision) =>
+      revision.metadata.ownerReferences?.some(
+        (owner) => owner.kind === "StatefulSet" && owner.name === name,
+      ),
+    )
+    .map((revision) => revision.metadata.name)
+    .sort();
 }

@@ -11,6 +11,9 @@ export interface PodState {
   phase: string;
 }
 
+// Not a tab: `kubectl get -w` passes its output through a tabwriter, which turns tabs
+// into runs of spaces.
+const SEPARATOR = "|";
 const TEMPLATE = [
   "{.metadata.uid}",
   "{.metadata.labels.controller-revision-hash}",
@@ -18,7 +21,7 @@ const TEMPLATE = [
   "{.metadata.deletionTimestamp}",
   "{.status.phase}",
 ]
-  .join('{"\\t"}')
+  .join(SEPARATOR)
   .concat('{"\\n"}');
 
 /**
@@ -107,8 +110,9 @@ export class PodWatch {
       const line = this.buffered.slice(0, newline);
       this.buffered = this.buffered.slice(newline + 1);
       if (line.trim() === "") continue;
-      const [uid = "", revision = "", resourceVersion = "", deletion = "", phase = ""] =
-        line.split("\t");
+      const [uid = "", revision = "", resourceVersion = "", deletion = "", phase = ""] = line
+        .trim()
+        .split(SEPARATOR);
       this.states.push({ uid, revision, resourceVersion, deleting: deletion !== "", phase });
     }
   }
