@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".cluster/", "test/e2e/tools/"] },
+  { ignores: ["dist/", "node_modules/", ".cluster/", "test/e2e/tools/", "bench-results/"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
