@@ -125,7 +125,10 @@ describe("init container script", () => {
       "started with the old list",
     );
     // kubelet swaps the volume's files; here one by one, peers-hash last.
-    writeFileSync(join(root, "peers/peers.toml.new"), 'KNOWN_PEERS = ["b-0.b.ns.svc.cluster.local:11725"]\n');
+    writeFileSync(
+      join(root, "peers/peers.toml.new"),
+      'KNOWN_PEERS = ["b-0.b.ns.svc.cluster.local:11725"]\n',
+    );
     renameSync(join(root, "peers/peers.toml.new"), join(root, "peers/peers.toml"));
     writeFileSync(join(root, "peers/KNOWN_PEERS.new"), PEERS);
     renameSync(join(root, "peers/KNOWN_PEERS.new"), join(root, "peers/KNOWN_PEERS"));
