@@ -25,6 +25,12 @@ export interface RolloutInput {
   desiredPeersHash: string;
   /** The peers hash on the observed pod template; undefined before the StatefulSet exists. */
   appliedPeersHash: string | undefined;
+  /**
+   * The hash this node last put on its template, from its own status. Metacontroller's
+   * cache may still show the template from before that apply; a decision once made is
+   * kept, never reverted on such a stale view (a revert would roll the pod twice).
+   */
+  appliedBefore: string | undefined;
   /** When the current desired list first became pending (carried over from own status). */
   pendingSince: string | undefined;
   /** The other members of the group, in the group's order. */
@@ -69,7 +75,11 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       message: "the peer-connector sidecar connects new peers at runtime; no restart",
     });
   }
-  if (input.appliedPeersHash === undefined || input.appliedPeersHash === desired) {
+  if (
+    input.appliedPeersHash === undefined ||
+    input.appliedPeersHash === desired ||
+    input.appliedBefore === desired
+  ) {
     return applied(desired, desired, {
       type: "PeersApplied",
       status: "True",

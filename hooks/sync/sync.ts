@@ -154,6 +154,8 @@ function renderValidator(
     groupFingerprint,
     desiredPeersHash: peersHash,
     appliedPeersHash: templatePeersHash(observedStatefulSet),
+    appliedBefore:
+      typeof previous["appliedPeersHash"] === "string" ? previous["appliedPeersHash"] : undefined,
     pendingSince:
       previous["peersHash"] === peersHash && typeof previousRollout["pendingSince"] === "string"
         ? previousRollout["pendingSince"]

@@ -21,6 +21,8 @@ interface Published {
 
 interface SimStatefulSet {
   applied: KubeObject[];
+  /** The children and template before the last apply: what a stale cache still shows. */
+  previous: { applied: KubeObject[]; templateHash: string | undefined } | undefined;
   templateHash: string | undefined;
   podHash: string | undefined | null;
   podReady: boolean;
@@ -39,7 +41,7 @@ export interface SimNode {
 }
 
 export type SimEvent =
-  | { kind: "sync"; node: number; staleness: number[] }
+  | { kind: "sync"; node: number; staleness: number[]; staleSelf?: boolean }
   | { kind: "wait"; ms: number }
   | { kind: "add" }
   | { kind: "delete"; node: number }
@@ -94,7 +96,7 @@ export class RolloutWorld {
     return latest;
   }
 
-  sync(index: number, staleness: readonly number[]): void {
+  sync(index: number, staleness: readonly number[], staleSelf = false): void {
     const node = this.nodes[index % this.nodes.length];
     if (!node) return;
     const own = node.history[node.history.length - 1]?.status;
@@ -104,7 +106,17 @@ export class RolloutWorld {
         ? parent
         : this.object(other, this.seen(other, Math.min(MAX_STALENESS_MS, staleness[i] ?? 0))),
     );
-    const children = node.sts ? observed(node.sts.applied, this.stsStatus(node.sts)) : {};
+    // A stale cache of its own StatefulSet: Metacontroller may sync again before its
+    // informer has seen the update it just made.
+    const view =
+      node.sts && staleSelf && node.sts.previous
+        ? {
+            ...node.sts,
+            applied: node.sts.previous.applied,
+            templateHash: node.sts.previous.templateHash,
+          }
+        : node.sts;
+    const children = view ? observed(view.applied, this.stsStatus(view)) : {};
     const response = syncStellarNode(syncRequest(parent, { related, children }), {
       clusterDomain: "cluster.local",
       now: new Date(this.now),
@@ -126,6 +138,7 @@ export class RolloutWorld {
         rollingForPeers: false,
       };
     } else {
+      node.sts.previous = { applied: node.sts.applied, templateHash: node.sts.templateHash };
       if (hash !== node.sts.templateHash) {
         node.sts.templateHash = hash;
         node.sts.generation++;
@@ -197,7 +210,7 @@ export class RolloutWorld {
   run(event: SimEvent): void {
     switch (event.kind) {
       case "sync":
-        return this.sync(event.node, event.staleness);
+        return this.sync(event.node, event.staleness, event.staleSelf ?? false);
       case "wait":
         return this.wait(event.ms);
       case "add":
@@ -213,10 +226,17 @@ export class RolloutWorld {
     }
   }
 
-  /** Fresh syncs of every node and time passing, as after a burst of events. */
+  /**
+   * Syncs of every node and time passing, as after a burst of events. Each node is synced
+   * twice: the second time with the stale cache of its own StatefulSet that Metacontroller
+   * has right after updating it.
+   */
   quiesce(rounds: number): void {
     for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < this.nodes.length; i++) this.sync(i, []);
+      for (let i = 0; i < this.nodes.length; i++) {
+        this.sync(i, []);
+        this.sync(i, [], true);
+      }
       this.wait(5000);
     }
   }

@@ -27,6 +27,7 @@ const input = (overrides: Partial<RolloutInput> = {}): RolloutInput => ({
   groupFingerprint: "F",
   desiredPeersHash: "new",
   appliedPeersHash: "old",
+  appliedBefore: "old",
   pendingSince: secondsAgo(20),
   others: [],
   ...overrides,
@@ -113,6 +114,18 @@ describe("quorum-safe rollout rule", () => {
       ).podPeersHash,
       "new",
     );
+  });
+
+  it("keeps a list it already applied when the observed template is stale, instead of reverting it", () => {
+    const stale = decideRollout(
+      input({
+        appliedBefore: "new",
+        pendingSince: undefined,
+        others: [member("ns/a", { earlier: true, ready: false })],
+      }),
+    );
+    assert.equal(stale.podPeersHash, "new");
+    assert.equal(stale.condition.status, "True");
   });
 
   it("LiveConnect never restarts for peers and keeps the hash off the pod template", () => {

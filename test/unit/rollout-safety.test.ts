@@ -10,6 +10,7 @@ const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
       kind: fc.constant("sync" as const),
       node: fc.nat(7),
       staleness: fc.array(fc.nat(5000), { minLength: 8, maxLength: 8 }),
+      staleSelf: fc.boolean(),
     }),
   },
   {
@@ -71,7 +72,12 @@ describe("quorum-safe rollout over generated event sequences", () => {
       world.add();
       // Metacontroller syncs every node of the group on each change, and again as statuses move.
       for (let round = 0; round < 4; round++) {
-        for (let n = 0; n < world.nodes.length; n++) world.sync(n, []);
+        // Each node is synced twice in a row, the second time with the stale cache of its
+        // own StatefulSet that Metacontroller has right after updating it.
+        for (let n = 0; n < world.nodes.length; n++) {
+          world.sync(n, []);
+          world.sync(n, [], true);
+        }
         world.wait(500);
       }
     }
