@@ -1,0 +1,120 @@
+import type { ChildProcess } from "node:child_process";
+import { spawnKubectl } from "./kube.js";
+import { waitFor } from "./wait.js";
+
+interface PodEvent {
+  type: string;
+  pod: string;
+  uid: string;
+  deleting: boolean;
+  ready: boolean;
+}
+
+// Not a tab: `kubectl get -w` passes its output through a tabwriter, which turns tabs into
+// runs of spaces (see watch.ts).
+const SEPARATOR = "|";
+const TEMPLATE = [
+  "{.type}",
+  "{.object.metadata.name}",
+  "{.object.metadata.uid}",
+  "{.object.metadata.deletionTimestamp}",
+  '{.object.status.conditions[?(@.type=="Ready")].status}',
+]
+  .join(SEPARATOR)
+  .concat('{"\\n"}');
+
+/**
+ * Every pod event of a namespace from a `kubectl get pods -w --output-watch-events` watch,
+ * so overlapping restarts cannot slip between two polls. A validator is down from the
+ * moment its pod is deleting, gone or not Ready, until a pod of it is Ready again.
+ */
+export class GroupWatch {
+  private readonly events: PodEvent[] = [];
+  private buffered = "";
+  private stderr = "";
+  private exited: number | null | undefined;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => (this.stderr += chunk));
+    child.on("exit", (code) => (this.exited = code));
+  }
+
+  /** Starts watching and waits until the current pods of `expected` were reported. */
+  static async start(namespace: string, expected: readonly string[]): Promise<GroupWatch> {
+    const watch = new GroupWatch(
+      spawnKubectl([
+        "get",
+        "pods",
+        "-n",
+        namespace,
+        "-w",
+        "--output-watch-events",
+        "-o",
+        `jsonpath=${TEMPLATE}`,
+      ]),
+    );
+    await waitFor(
+      `the pod watch of ${namespace} to report ${expected.join(", ")}`,
+      async () => {
+        const seen = new Set(watch.events.map((e) => e.pod));
+        const missing = expected.filter((name) => !seen.has(`${name}-0`));
+        if (missing.length > 0)
+          throw new Error(`not yet seen: ${missing.join(", ")}; ${watch.describe()}`);
+      },
+      30_000,
+    ).catch((error: unknown) => {
+      watch.stop();
+      throw error;
+    });
+    return watch;
+  }
+
+  /** The most validators among `names` that were down at the same moment. */
+  maxDownAtOnce(names: readonly string[]): { count: number; at: string[] } {
+    const up = new Map<string, boolean>(names.map((name) => [`${name}-0`, true]));
+    let worst = { count: 0, at: [] as string[] };
+    for (const event of this.events) {
+      if (!up.has(event.pod)) continue;
+      up.set(event.pod, event.type !== "DELETED" && !event.deleting && event.ready);
+      const down = [...up.entries()].filter(([, isUp]) => !isUp).map(([pod]) => pod);
+      if (down.length > worst.count) worst = { count: down.length, at: down };
+    }
+    return worst;
+  }
+
+  /** How many times each validator's pod was replaced (new uids after the first). */
+  restarts(name: string): number {
+    return new Set(this.events.filter((e) => e.pod === `${name}-0`).map((e) => e.uid)).size - 1;
+  }
+
+  assertAlive(): void {
+    if (this.exited !== undefined) throw new Error(`the pod watch ended early: ${this.describe()}`);
+  }
+
+  describe(): string {
+    const lines = this.events.map(
+      (e) =>
+        `${e.type} ${e.pod} ${e.uid.slice(0, 8)}${e.deleting ? " deleting" : ""}${e.ready ? " ready" : ""}`,
+    );
+    return `pod watch (exit ${String(this.exited)}, stderr ${JSON.stringify(this.stderr.trim())}):\n  ${lines.join("\n  ")}`;
+  }
+
+  stop(): void {
+    if (this.exited === undefined) this.child.kill("SIGTERM");
+  }
+
+  private receive(chunk: string): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf("\n")) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      if (line.trim() === "") continue;
+      const [type = "", pod = "", uid = "", deletion = "", ready = ""] = line.split(SEPARATOR);
+      this.events.push({ type, pod, uid, deleting: deletion !== "", ready: ready === "True" });
+    }
+  }
+}
