@@ -56,16 +56,18 @@ stop_hooks() {
 }
 
 have_lock=0
+recycler_pid=""
 on_exit() {
   local rc=$?
   set +e
   # Without the lock, the hook server and the cluster may be another run's.
   if ((have_lock)); then
+    [[ -z $recycler_pid ]] || kill "$recycler_pid" 2>/dev/null
     stop_hooks
   fi
   if ((have_lock)) && [[ ${E2E_TEARDOWN:-0} == 1 ]]; then
     log "E2E_TEARDOWN=1: tearing the cluster down"
-    bash test/e2e/cluster/down.sh
+    bash test/e2e/cluster/down.sh 9>&-
   fi
   log "finished with exit code $rc after $((SECONDS - started)) s"
   exit "$rc"
@@ -77,6 +79,8 @@ trap 'exit 143' TERM
 # One run at a time: scenarios share the cluster and the hook server's port, and clean up
 # namespaces of earlier runs; and a run with E2E_TEARDOWN=1 takes the cluster down at its
 # end. So the lock is taken before the cluster is brought up, and held until exit.
+# Nothing started from here may inherit its file descriptor (9>&-): a component of the
+# cluster, which outlives this script, would hold the lock forever.
 exec 9>"${TMPDIR:-/tmp}/stellar-peers-e2e.lock"
 if ! flock -n 9; then
   log "another e2e run holds the lock; waiting for it"
@@ -93,10 +97,10 @@ if [[ ${E2E_FRESH:-0} == 1 ]]; then
     export E2E_METACONTROLLER_BIN
   fi
   log "E2E_FRESH=1: tearing the cluster down first"
-  bash test/e2e/cluster/down.sh
+  bash test/e2e/cluster/down.sh 9>&-
 fi
 log "bringing the cluster up"
-bash test/e2e/cluster/up.sh
+bash test/e2e/cluster/up.sh 9>&-
 set -a
 # shellcheck source=/dev/null
 source .cluster/env
@@ -140,7 +144,7 @@ echo "=== $(date -Is) starting the hook server" >>"$HOOK_LOG"
 # SHUTDOWN_GRACE_SECONDS=0: no Service endpoints to drain here; stop at once.
 # SIDECAR_IMAGE: any reference will do; kwok runs no containers.
 PORT=$HOOK_PORT HOST=127.0.0.1 LOG_LEVEL=debug SHUTDOWN_GRACE_SECONDS=0 SIDECAR_IMAGE=stellar-peers:e2e \
-  node dist/hooks/main.js >>"$HOOK_LOG" 2>&1 </dev/null &
+  node dist/hooks/main.js >>"$HOOK_LOG" 2>&1 </dev/null 9>&- &
 echo $! >"$HOOK_PID_FILE"
 for ((i = 0; ; i++)); do
   curl -fsS "$HOOK_URL/readyz" >/dev/null 2>&1 && break
@@ -176,10 +180,14 @@ if (($# > 0)); then
 else
   scenarios=(test/e2e/scenarios/*.test.ts)
 fi
+# A run uses more validators than the pool has volumes (40): each scenario deletes its
+# namespaces as it ends, and this returns their Released volumes to the pool meanwhile.
+(while sleep 5; do bash test/e2e/cluster/recycle-pvs.sh >/dev/null 2>&1 || true; done) 9>&- &
+recycler_pid=$!
 log "running ${#scenarios[@]} scenario file(s)"
 tests_started=$SECONDS
 set +e
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${scenarios[@]}"
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${scenarios[@]}" 9>&-
 rc=$?
 set -e
 log "scenarios finished in $((SECONDS - tests_started)) s with exit code $rc"
