@@ -130,6 +130,7 @@ export class RolloutWorld {
     if (!node.sts) {
       node.sts = {
         applied: response.children,
+        previous: undefined,
         templateHash: hash,
         podHash: null,
         podReady: false,
