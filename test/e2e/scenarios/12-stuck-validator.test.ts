@@ -8,6 +8,7 @@ import {
   peerAddress,
   validatorObjects,
   waitForPeers,
+  waitForValidatorReady,
 } from "../support/stellar.js";
 import { waitFor } from "../support/wait.js";
 
@@ -52,11 +53,25 @@ scenario(
     step("m1 waits for m0, ahead of it in the group's order");
     assert.equal((await getPod(ns, "m0-0"))?.status?.phase, "Pending");
 
-    await waitForGroupConverged(ns, ["m1", "m2"], 180_000).catch(async (error: unknown) => {
-      throw new Error(`m1 and m2 never applied the list with m0: ${String(error)}`);
-    });
+    for (const name of ["m1", "m2"]) {
+      await waitFor(
+        `${name} to restart with m0 in its list (pendingRestart false, PeersApplied=True)`,
+        async () => {
+          const node = await getStellarNode(ns, name);
+          assert.ok(node.status?.peers?.includes(peerAddress(ns, "m0")), `${name} lists m0`);
+          assert.equal((node.status as Record<string, unknown>)["pendingRestart"], false);
+          assert.equal(condition(node.status?.conditions, "PeersApplied")?.status, "True");
+        },
+        180_000,
+      );
+      await waitForValidatorReady(ns, name);
+    }
     const waited = (Date.now() - waiting) / 1000;
     step(`m1 and m2 restarted with m0 in their lists after ${waited.toFixed(0)} s`);
+    assert.ok(
+      waited >= STUCK_AFTER - 10,
+      `m1 and m2 did not wait for m0 to count as stuck (${waited} s)`,
+    );
     const m0 = await getStellarNode(ns, "m0");
     assert.notEqual(
       condition(m0.status?.conditions, "Ready")?.status,
