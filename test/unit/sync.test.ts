@@ -376,3 +376,21 @@ describe("PodIP addressing", () => {
     );
   });
 });
+
+describe("the clock", () => {
+  it("never reaches a child: two clocks give byte-identical children", () => {
+    const a = stellarNode("a");
+    const first = sync(syncRequest(a, { related: [a, stellarNode("b")] }));
+    const request = syncRequest(stellarNode("a", { status: first.status }), {
+      related: [a, stellarNode("b"), stellarNode("c")],
+      children: observed(first.children),
+    });
+    const early = sync(request, new Date("2026-11-23T12:00:05Z"));
+    const late = sync(request, new Date("2026-11-23T13:00:00Z"));
+    assert.equal(JSON.stringify(early.children), JSON.stringify(late.children));
+    assert.equal(
+      early.status.rollout && (early.status.rollout as { pendingSince?: string }).pendingSince,
+      "2026-11-23T12:00:05Z",
+    );
+  });
+});
