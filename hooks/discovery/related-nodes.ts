@@ -50,6 +50,82 @@ export function readPeerCandidates(related: unknown, defaultNamespace: string): 
   return candidates;
 }
 
+/**
+ * A related StellarNode cut down to the fields readPeerCandidates reads (toCandidate and
+ * readPublished below; keep the three together), each as it was: readPeerCandidates gives
+ * the same candidates for the projection as for the whole object. The sync hook's body
+ * parser keeps only this of each related StellarNode, so that a request of thousands of
+ * them does not keep their managedFields, annotations and status lists alive (see
+ * BENCHMARKS.md). Anything that is not a record is returned as it is.
+ */
+export function projectRelatedNode(object: unknown): unknown {
+  if (!isRecord(object)) return object;
+  const { metadata, spec, status } = object;
+  const projected: Record<string, unknown> = {};
+  if ("metadata" in object) {
+    projected["metadata"] = isRecord(metadata)
+      ? pick(metadata, [
+          "name",
+          "namespace",
+          "uid",
+          "labels",
+          "creationTimestamp",
+          "deletionTimestamp",
+        ])
+      : metadata;
+  }
+  if ("spec" in object) {
+    if (isRecord(spec)) {
+      const projectedSpec = pick(spec, [
+        "network",
+        "customNetworkPassphrase",
+        "nodeType",
+        "suspended",
+      ]);
+      if ("validatorConfig" in spec) {
+        const config = spec["validatorConfig"];
+        projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
+      }
+      projected["spec"] = projectedSpec;
+    } else {
+      projected["spec"] = spec;
+    }
+  }
+  if ("status" in object) {
+    if (isRecord(status)) {
+      const projectedStatus = pick(status, ["peersHash", "appliedPeersHash"]);
+      if ("rollout" in status) {
+        const rollout = status["rollout"];
+        projectedStatus["rollout"] = isRecord(rollout)
+          ? pick(rollout, ["groupFingerprint", "ready", "unreadySince"])
+          : rollout;
+      }
+      if ("conditions" in status) {
+        const conditions = status["conditions"];
+        // readPublished reads the first Valid condition only.
+        const valid = Array.isArray(conditions)
+          ? conditions.find((c) => isRecord(c) && c["type"] === "Valid")
+          : undefined;
+        projectedStatus["conditions"] = Array.isArray(conditions)
+          ? valid === undefined
+            ? []
+            : [valid]
+          : conditions;
+      }
+      projected["status"] = projectedStatus;
+    } else {
+      projected["status"] = status;
+    }
+  }
+  return projected;
+}
+
+function pick(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (key in record) out[key] = record[key];
+  return out;
+}
+
 function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate | undefined {
   if (!isRecord(object)) return undefined;
   const metadata = object["metadata"];
