@@ -601,6 +601,32 @@ function render(results: Results): string {
     );
   }
   out.push("");
+  out.push(
+    "ETag (Metacontroller's If-None-Match): a 304 saves the response bytes only; the server still parses the request and renders the response to hash it",
+    table(
+      [
+        "status.peers",
+        "N",
+        "request",
+        "response",
+        "response share",
+        "sha1(response) ms",
+        "of HTTP time",
+      ],
+      results.sizes
+        .filter((s) => !s.skipped)
+        .map((s) => [
+          label(s.statusPeers),
+          String(s.n),
+          bytes(s.requestBytes),
+          bytes(s.responseBytes ?? Number.NaN),
+          `${(((s.responseBytes ?? 0) / (s.requestBytes + (s.responseBytes ?? 0))) * 100).toFixed(1)}%`,
+          ms(s.responseHash?.median ?? Number.NaN),
+          `${(((s.responseHash?.median ?? 0) / (s.servers?.current?.http.median ?? 1)) * 100).toFixed(1)}%`,
+        ]),
+    ),
+    "",
+  );
   for (const s of results.scaling) {
     out.push(
       `scaling, status.peers ${label(s.statusPeers)}, ${s.server}: HTTP time N=5000 / N=1000 = ${s.ratio === undefined ? "n/a" : s.ratio.toFixed(2)}`,
