@@ -19,6 +19,21 @@ export interface StellarNodeHookOptions {
 }
 
 /** POST /stellarnode/sync and /stellarnode/customize: thin adapters over the pure hooks. */
+/** The peers hash on the observed StatefulSet's pod template, for the debug log. */
+function observedPeersHash(request: SyncRequest): string | undefined {
+  const group = (request.children as Record<string, Record<string, unknown>> | undefined)?.[
+    "StatefulSet.apps/v1"
+  ];
+  for (const object of Object.values(group ?? {})) {
+    const template = (
+      object as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }
+    ).spec?.template;
+    const hash = template?.metadata?.annotations?.["stellar.org/peers-hash"];
+    if (hash !== undefined) return hash;
+  }
+  return undefined;
+}
+
 export async function stellarNodeHooks(
   app: FastifyInstance,
   options: StellarNodeHookOptions,
@@ -48,6 +63,22 @@ export async function stellarNodeHooks(
       }
       if (valid?.status === "True") {
         app.metrics.renderedPeers.observe(response.status.peerCount ?? 0);
+      }
+      if (request.log.level === "debug" || request.log.level === "trace") {
+        // What the rollout decided and from what: enough to follow a group's restarts.
+        const rollout = (response.status["rollout"] ?? {}) as Record<string, unknown>;
+        const observedTemplate = observedPeersHash(request.body);
+        request.log.debug(
+          {
+            parent: `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`,
+            desired: response.status.peersHash?.slice(0, 12),
+            applied: String(response.status["appliedPeersHash"] ?? "").slice(0, 12),
+            observedTemplate: observedTemplate?.slice(0, 12),
+            peersApplied: response.status.conditions.find((c) => c.type === "PeersApplied")?.reason,
+            waitingFor: rollout["waitingFor"],
+          },
+          "rollout decision",
+        );
       }
       if (valid?.status !== "True") {
         app.metrics.invalidSpecs.inc({ reason: reasonLabel(valid?.reason) });

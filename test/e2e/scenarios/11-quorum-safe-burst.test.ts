@@ -22,7 +22,7 @@ scenario(
       const started = Date.now();
       for (const name of joining) {
         await createValidatorsWith(ns, [name], {});
-        await sleep(2_000);
+        await sleep(1_500);
       }
       step(
         `created ${joining.length} validators in ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -6,6 +6,7 @@ interface PodEvent {
   type: string;
   pod: string;
   uid: string;
+  revision: string;
   deleting: boolean;
   ready: boolean;
 }
@@ -17,6 +18,7 @@ const TEMPLATE = [
   "{.type}",
   "{.object.metadata.name}",
   "{.object.metadata.uid}",
+  "{.object.metadata.labels.controller-revision-hash}",
   "{.object.metadata.deletionTimestamp}",
   '{.object.status.conditions[?(@.type=="Ready")].status}',
 ]
@@ -85,9 +87,19 @@ export class GroupWatch {
     return worst;
   }
 
-  /** How many times each validator's pod was replaced (new uids after the first). */
+  /**
+   * How many times a validator restarted for a new pod template: the changes of its pods'
+   * controller-revision-hash. (The StatefulSet controller, acting on a stale cache, may
+   * briefly create and delete a pod of the revision it is leaving; that is the same
+   * restart, not another one.)
+   */
   restarts(name: string): number {
-    return new Set(this.events.filter((e) => e.pod === `${name}-0`).map((e) => e.uid)).size - 1;
+    const revisions: string[] = [];
+    for (const event of this.events) {
+      if (event.pod !== `${name}-0` || event.revision === "") continue;
+      if (revisions.at(-1) !== event.revision) revisions.push(event.revision);
+    }
+    return revisions.length - 1;
   }
 
   assertAlive(): void {
@@ -97,7 +109,7 @@ export class GroupWatch {
   describe(): string {
     const lines = this.events.map(
       (e) =>
-        `${e.type} ${e.pod} ${e.uid.slice(0, 8)}${e.deleting ? " deleting" : ""}${e.ready ? " ready" : ""}`,
+        `${e.type} ${e.pod} ${e.uid.slice(0, 8)} ${e.revision}${e.deleting ? " deleting" : ""}${e.ready ? " ready" : ""}`,
     );
     return `pod watch (exit ${String(this.exited)}, stderr ${JSON.stringify(this.stderr.trim())}):\n  ${lines.join("\n  ")}`;
   }
@@ -113,8 +125,16 @@ export class GroupWatch {
       const line = this.buffered.slice(0, newline);
       this.buffered = this.buffered.slice(newline + 1);
       if (line.trim() === "") continue;
-      const [type = "", pod = "", uid = "", deletion = "", ready = ""] = line.split(SEPARATOR);
-      this.events.push({ type, pod, uid, deleting: deletion !== "", ready: ready === "True" });
+      const [type = "", pod = "", uid = "", revision = "", deletion = "", ready = ""] =
+        line.split(SEPARATOR);
+      this.events.push({
+        type,
+        pod,
+        uid,
+        revision,
+        deleting: deletion !== "",
+        ready: ready === "True",
+      });
     }
   }
 }
