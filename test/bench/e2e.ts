@@ -157,7 +157,10 @@ interface JoinResult {
   applyMs: number;
   /** Sync requests the hook server answered until convergence (all traffic, if shared). */
   syncs: number | undefined;
-  /** ... and until no sync came for 2 s: the whole cost of the join. */
+  /**
+   * ... and until no sync came for 2 s: the burst the join sets off. The quorum-safe rollout
+   * that follows (after settleSeconds, one member at a time) is not in it.
+   */
   syncsUntilQuiet: number | undefined;
 }
 
@@ -356,7 +359,7 @@ export async function main(args: readonly string[]): Promise<void> {
     `stellar-peers convergence on the e2e cluster, ${startedAt}`,
     `${results.machine.nproc} x ${results.machine.cpuModel}, ${bytes(results.machine.memoryBytes)}, Node ${process.version}; hook server ${results.hookServer}`,
     "time from `kubectl apply` of a new validator to the last other member's X-peers listing it (ms, medians);",
-    "syncs: sync requests the hook server answered until then, and until no sync came for 2 s",
+    "syncs: sync requests the hook server answered until then, and until none came for 2 s (the burst)",
     "",
     table(
       [
@@ -368,7 +371,7 @@ export async function main(args: readonly string[]): Promise<void> {
         "first listed",
         "kubectl apply",
         "syncs to converge",
-        "syncs in all",
+        "syncs in burst",
       ],
       groups.map((g) => [
         String(g.size),
