@@ -109,7 +109,15 @@ function statusSchema(): JsonObject {
     properties: {
       observedGeneration: { type: "integer" },
       peerCount: { type: "integer", description: "Number of entries in KNOWN_PEERS." },
-      peers: { type: "array", items: { type: "string" }, description: "KNOWN_PEERS as host:port." },
+      peers: {
+        type: "array",
+        items: { type: "string" },
+        description: "KNOWN_PEERS as host:port; the first 64 only (see peersTruncated).",
+      },
+      peersTruncated: {
+        type: "boolean",
+        description: "status.peers shows only the first 64 peers; the X-peers ConfigMap has all.",
+      },
       peersHash: { type: "string", description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS." },
       configHash: { type: "string", description: "SHA-256 of the rendered stellar-core.cfg." },
       appliedPeersHash: {

@@ -54,6 +54,14 @@ export interface SyncOptions {
   sidecarImage?: string | undefined;
 }
 
+/**
+ * status.peers lists at most this many addresses. Every sync request carries every group
+ * member's status, so an unbounded list makes requests grow with the square of the group
+ * (78 MB at 1,000 validators, over the body limit; BENCHMARKS.md). The whole list is in
+ * the X-peers ConfigMap; peerCount is always the full count.
+ */
+export const MAX_STATUS_PEERS = 64;
+
 type Verdict =
   | { valid: true; spec: StellarNodeSpec; quorum: QuorumContent; quorumProblems: string[] }
   | { valid: false; reason: string; message: string };
@@ -226,7 +234,8 @@ function renderValidator(
   ];
   const status: StellarNodeStatus = {
     peerCount: peers.length,
-    peers: peers.map(peerKey),
+    peers: peers.slice(0, MAX_STATUS_PEERS).map(peerKey),
+    ...(peers.length > MAX_STATUS_PEERS ? { peersTruncated: true } : {}),
     peersHash,
     appliedPeersHash: rollout.appliedPeersHash,
     pendingRestart: rollout.appliedPeersHash !== peersHash,

@@ -394,3 +394,23 @@ describe("the clock", () => {
     );
   });
 });
+
+describe("status of a large group", () => {
+  it("lists at most 64 peers in status, counts them all, and says the list is cut", () => {
+    const a = stellarNode("a");
+    const related = [
+      a,
+      ...Array.from({ length: 100 }, (_, i) => stellarNode(`v${String(i).padStart(3, "0")}`)),
+    ];
+    const response = sync(syncRequest(a, { related }));
+    assert.equal(response.status.peerCount, 100);
+    assert.equal(response.status.peers?.length, 64);
+    assert.equal(response.status["peersTruncated"], true);
+    const peersData = child(response, "ConfigMap", "a-peers")["data"] as Record<string, string>;
+    assert.equal(peersData["KNOWN_PEERS"]?.trim().split("\n").length, 100);
+    assert.equal(
+      sync(syncRequest(a, { related: related.slice(0, 10) })).status["peersTruncated"],
+      undefined,
+    );
+  });
+});
