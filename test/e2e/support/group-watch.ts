@@ -102,6 +102,11 @@ export class GroupWatch {
     return revisions.length - 1;
   }
 
+  /** How many times a validator's pod was replaced, for any reason (new uids after the first). */
+  replacements(name: string): number {
+    return new Set(this.events.filter((e) => e.pod === `${name}-0`).map((e) => e.uid)).size - 1;
+  }
+
   assertAlive(): void {
     if (this.exited !== undefined) throw new Error(`the pod watch ended early: ${this.describe()}`);
   }
