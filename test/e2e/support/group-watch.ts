@@ -1,5 +1,4 @@
-import type { ChildProcess } from "node:child_process";
-import { spawnKubectl } from "./kube.js";
+import { KubectlLineStream } from "./kubectl-stream.js";
 import { waitFor } from "./wait.js";
 
 interface PodEvent {
@@ -11,9 +10,7 @@ interface PodEvent {
   ready: boolean;
 }
 
-// Not a tab: `kubectl get -w` passes its output through a tabwriter, which turns tabs into
-// runs of spaces (see watch.ts).
-const SEPARATOR = "|";
+const SEPARATOR = KubectlLineStream.SEPARATOR;
 const TEMPLATE = [
   "{.type}",
   "{.object.metadata.name}",
@@ -32,32 +29,34 @@ const TEMPLATE = [
  */
 export class GroupWatch {
   private readonly events: PodEvent[] = [];
-  private buffered = "";
-  private stderr = "";
-  private exited: number | null | undefined;
+  private readonly stream: KubectlLineStream;
 
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => (this.stderr += chunk));
-    child.on("exit", (code) => (this.exited = code));
+  private constructor(args: readonly string[]) {
+    this.stream = new KubectlLineStream(args, (fields) => {
+      const [type = "", pod = "", uid = "", revision = "", deletion = "", ready = ""] = fields;
+      this.events.push({
+        type,
+        pod,
+        uid,
+        revision,
+        deleting: deletion !== "",
+        ready: ready === "True",
+      });
+    });
   }
 
   /** Starts watching and waits until the current pods of `expected` were reported. */
   static async start(namespace: string, expected: readonly string[]): Promise<GroupWatch> {
-    const watch = new GroupWatch(
-      spawnKubectl([
-        "get",
-        "pods",
-        "-n",
-        namespace,
-        "-w",
-        "--output-watch-events",
-        "-o",
-        `jsonpath=${TEMPLATE}`,
-      ]),
-    );
+    const watch = new GroupWatch([
+      "get",
+      "pods",
+      "-n",
+      namespace,
+      "-w",
+      "--output-watch-events",
+      "-o",
+      `jsonpath=${TEMPLATE}`,
+    ]);
     await waitFor(
       `the pod watch of ${namespace} to report ${expected.join(", ")}`,
       async () => {
@@ -108,7 +107,8 @@ export class GroupWatch {
   }
 
   assertAlive(): void {
-    if (this.exited !== undefined) throw new Error(`the pod watch ended early: ${this.describe()}`);
+    if (this.stream.exited !== undefined)
+      throw new Error(`the pod watch ended early: ${this.describe()}`);
   }
 
   describe(): string {
@@ -116,30 +116,10 @@ export class GroupWatch {
       (e) =>
         `${e.type} ${e.pod} ${e.uid.slice(0, 8)} ${e.revision}${e.deleting ? " deleting" : ""}${e.ready ? " ready" : ""}`,
     );
-    return `pod watch (exit ${String(this.exited)}, stderr ${JSON.stringify(this.stderr.trim())}):\n  ${lines.join("\n  ")}`;
+    return `pod watch (exit ${String(this.stream.exited)}, stderr ${JSON.stringify(this.stream.stderr.trim())}):\n  ${lines.join("\n  ")}`;
   }
 
   stop(): void {
-    if (this.exited === undefined) this.child.kill("SIGTERM");
-  }
-
-  private receive(chunk: string): void {
-    this.buffered += chunk;
-    let newline: number;
-    while ((newline = this.buffered.indexOf("\n")) >= 0) {
-      const line = this.buffered.slice(0, newline);
-      this.buffered = this.buffered.slice(newline + 1);
-      if (line.trim() === "") continue;
-      const [type = "", pod = "", uid = "", revision = "", deletion = "", ready = ""] =
-        line.split(SEPARATOR);
-      this.events.push({
-        type,
-        pod,
-        uid,
-        revision,
-        deleting: deletion !== "",
-        ready: ready === "True",
-      });
-    }
+    this.stream.stop();
   }
 }

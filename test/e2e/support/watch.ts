@@ -1,5 +1,4 @@
-import type { ChildProcess } from "node:child_process";
-import { spawnKubectl } from "./kube.js";
+import { KubectlLineStream } from "./kubectl-stream.js";
 import { waitFor } from "./wait.js";
 
 /** One state of the watched pod, as `kubectl get pod -w` reports it. */
@@ -11,9 +10,7 @@ export interface PodState {
   phase: string;
 }
 
-// Not a tab: `kubectl get -w` passes its output through a tabwriter, which turns tabs
-// into runs of spaces.
-const SEPARATOR = "|";
+const SEPARATOR = KubectlLineStream.SEPARATOR;
 const TEMPLATE = [
   "{.metadata.uid}",
   "{.metadata.labels.controller-revision-hash}",
@@ -31,28 +28,21 @@ const TEMPLATE = [
  */
 export class PodWatch {
   readonly states: PodState[] = [];
-  private stderr = "";
-  private buffered = "";
-  private exited: number | null | undefined;
+  private readonly stream: KubectlLineStream;
 
   private constructor(
     readonly pod: string,
-    private readonly child: ChildProcess,
+    args: readonly string[],
   ) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      this.stderr += chunk;
-    });
-    child.on("exit", (code) => {
-      this.exited = code;
+    this.stream = new KubectlLineStream(args, (fields) => {
+      const [uid = "", revision = "", resourceVersion = "", deletion = "", phase = ""] = fields;
+      this.states.push({ uid, revision, resourceVersion, deleting: deletion !== "", phase });
     });
   }
 
   /** Starts the watch and waits for its first line, the pod's current state. */
   static async start(namespace: string, pod: string): Promise<PodWatch> {
-    const child = spawnKubectl([
+    const watch = new PodWatch(pod, [
       "get",
       "pod",
       pod,
@@ -62,7 +52,6 @@ export class PodWatch {
       "-o",
       `jsonpath=${TEMPLATE}`,
     ]);
-    const watch = new PodWatch(pod, child);
     await waitFor(
       `the watch of pod ${namespace}/${pod} to report its current state`,
       async () => {
@@ -92,28 +81,15 @@ export class PodWatch {
 
   /** Fails if the watch ended early: its record would be incomplete. */
   assertAlive(): void {
-    if (this.exited !== undefined) throw new Error(`the watch ended early: ${this.describe()}`);
+    if (this.stream.exited !== undefined)
+      throw new Error(`the watch ended early: ${this.describe()}`);
   }
 
   describe(): string {
-    return `watch of pod ${this.pod} (exit ${String(this.exited)}, stderr ${JSON.stringify(this.stderr.trim())}): ${JSON.stringify(this.states)}`;
+    return `watch of pod ${this.pod} (exit ${String(this.stream.exited)}, stderr ${JSON.stringify(this.stream.stderr.trim())}): ${JSON.stringify(this.states)}`;
   }
 
   stop(): void {
-    if (this.exited === undefined) this.child.kill("SIGTERM");
-  }
-
-  private receive(chunk: string): void {
-    this.buffered += chunk;
-    let newline: number;
-    while ((newline = this.buffered.indexOf("\n")) >= 0) {
-      const line = this.buffered.slice(0, newline);
-      this.buffered = this.buffered.slice(newline + 1);
-      if (line.trim() === "") continue;
-      const [uid = "", revision = "", resourceVersion = "", deletion = "", phase = ""] = line
-        .trim()
-        .split(SEPARATOR);
-      this.states.push({ uid, revision, resourceVersion, deleting: deletion !== "", phase });
-    }
+    this.stream.stop();
   }
 }

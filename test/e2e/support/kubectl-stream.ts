@@ -1,0 +1,41 @@
+import type { ChildProcess } from "node:child_process";
+import { spawnKubectl } from "./kube.js";
+
+/**
+ * A long-running `kubectl get -w -o jsonpath=...` whose lines are split into fields. Fields
+ * are separated by `|`, not a tab: `kubectl get -w` passes its output through a tabwriter,
+ * which turns tabs into runs of spaces.
+ */
+export class KubectlLineStream {
+  static readonly SEPARATOR = "|";
+  stderr = "";
+  exited: number | null | undefined;
+  private buffered = "";
+  private readonly child: ChildProcess;
+
+  constructor(
+    args: readonly string[],
+    private readonly onFields: (fields: string[]) => void,
+  ) {
+    this.child = spawnKubectl(args);
+    this.child.stdout?.setEncoding("utf8");
+    this.child.stdout?.on("data", (chunk: string) => this.receive(chunk));
+    this.child.stderr?.setEncoding("utf8");
+    this.child.stderr?.on("data", (chunk: string) => (this.stderr += chunk));
+    this.child.on("exit", (code) => (this.exited = code));
+  }
+
+  stop(): void {
+    if (this.exited === undefined) this.child.kill("SIGTERM");
+  }
+
+  private receive(chunk: string): void {
+    this.buffered += chunk;
+    let newline: number;
+    while ((newline = this.buffered.indexOf("\n")) >= 0) {
+      const line = this.buffered.slice(0, newline).trim();
+      this.buffered = this.buffered.slice(newline + 1);
+      if (line !== "") this.onFields(line.split(KubectlLineStream.SEPARATOR));
+    }
+  }
+}
