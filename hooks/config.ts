@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError, parseEnvironment } from "./env.js";
+import { DNS1123_SUBDOMAIN } from "./kube/names.js";
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MIB = 1024 * 1024;
 
 /** The hook server's configuration, from the environment only. */
@@ -19,7 +19,7 @@ const EnvSchema = z
       .int()
       .min(MIB)
       .default(64 * MIB),
-    CLUSTER_DOMAIN: z.string().regex(DNS_SUBDOMAIN).default("cluster.local"),
+    CLUSTER_DOMAIN: z.string().regex(DNS1123_SUBDOMAIN).default("cluster.local"),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
     AUTH_TOKEN_FILE: z.string().min(1).optional(),

@@ -1,3 +1,4 @@
+import { rfc3339 } from "../kube/time.js";
 import type { ConditionInput } from "../sync/conditions.js";
 
 /** What the rollout rule knows of one other member of the group, from its status. */
@@ -88,7 +89,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     });
   }
   const current = input.appliedPeersHash;
-  const pendingSince = input.pendingSince ?? iso(now);
+  const pendingSince = input.pendingSince ?? rfc3339(now);
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
     const remaining = Math.max(1, Math.ceil(input.settleSeconds - settledFor));
@@ -169,8 +170,4 @@ function wait(
 
 function resyncFor(secondsUntilStuck: number): number {
   return Math.max(1, Math.min(WAITING_RESYNC_SECONDS, Math.ceil(secondsUntilStuck)));
-}
-
-export function iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

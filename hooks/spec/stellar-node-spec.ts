@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DNS1123_SUBDOMAIN } from "../kube/names.js";
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
@@ -10,7 +11,6 @@ import { z } from "zod";
 // k8s.io/apimachinery/pkg/api/resource: the canonical quantity grammar.
 const QUANTITY =
   /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // stellar-core src/overlay/PeerBareAddress.cpp: an IPv4 address or DNS name, optional port.
 export const PEER_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
 

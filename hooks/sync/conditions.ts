@@ -1,5 +1,6 @@
 import type { Condition } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
+import { rfc3339 } from "../kube/time.js";
 
 export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 
@@ -27,7 +28,7 @@ export function mergeConditions(
     const since =
       before?.["status"] === condition.status && typeof before["lastTransitionTime"] === "string"
         ? before["lastTransitionTime"]
-        : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+        : rfc3339(now);
     return {
       type: condition.type,
       status: condition.status,

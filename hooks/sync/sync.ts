@@ -34,7 +34,8 @@ import {
   sortChildren,
 } from "./observed-children.js";
 import { readyCondition } from "./readiness.js";
-import { decideRollout, iso } from "../rollout/decide.js";
+import { decideRollout } from "../rollout/decide.js";
+import { rfc3339 } from "../kube/time.js";
 import { fingerprintOf, memberStates } from "../rollout/members.js";
 import { ANNOTATION_PEERS_HASH } from "../render/labels.js";
 import { peersConfigMapName } from "../render/names.js";
@@ -212,7 +213,7 @@ function renderValidator(
     ? undefined
     : typeof previousRollout["unreadySince"] === "string"
       ? previousRollout["unreadySince"]
-      : iso(options.now);
+      : rfc3339(options.now);
   const conditions: ConditionInput[] = [
     { type: "Valid", status: "True", reason: "SpecValid", message: "the spec is valid" },
     quorumCondition(verdict.quorumProblems),
