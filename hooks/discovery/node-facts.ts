@@ -1,5 +1,7 @@
+import { namespacedName } from "../kube/keys.js";
 import { isRecord } from "../kube/objects.js";
-import { STELLAR_NODE_GROUP_KEY } from "./related-nodes.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { parseObservedStatus } from "../spec/stellar-node-status.js";
 
 /** What a summary shows of a StellarNode beyond what discovery reads (readPeerCandidates). */
 export interface NodeFacts {
@@ -7,11 +9,6 @@ export interface NodeFacts {
   network: string;
   /** The node's own status condition Ready is True. */
   ready: boolean;
-}
-
-/** `namespace/name`, the key of nodeFactsByKey's map. */
-export function nodeKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
 }
 
 /**
@@ -23,7 +20,7 @@ export function nodeKey(namespace: string, name: string): string {
 export function nodeFactsByKey(related: unknown, defaultNamespace: string): Map<string, NodeFacts> {
   const facts = new Map<string, NodeFacts>();
   if (!isRecord(related)) return facts;
-  const group = related[STELLAR_NODE_GROUP_KEY];
+  const group = related[GROUP_KEYS.StellarNode];
   if (!isRecord(group)) return facts;
   for (const object of Object.values(group)) {
     if (!isRecord(object) || !isRecord(object["metadata"])) continue;
@@ -33,7 +30,7 @@ export function nodeFactsByKey(related: unknown, defaultNamespace: string): Map<
     const namespace =
       typeof metadata["namespace"] === "string" ? metadata["namespace"] : defaultNamespace;
     const spec = isRecord(object["spec"]) ? object["spec"] : {};
-    facts.set(nodeKey(namespace, name), {
+    facts.set(namespacedName({ namespace, name }), {
       network: typeof spec["network"] === "string" ? spec["network"] : "",
       ready: readyConditionIsTrue(object["status"]),
     });
@@ -42,9 +39,8 @@ export function nodeFactsByKey(related: unknown, defaultNamespace: string): Map<
 }
 
 function readyConditionIsTrue(status: unknown): boolean {
-  if (!isRecord(status) || !Array.isArray(status["conditions"])) return false;
-  const ready = status["conditions"].find(
-    (condition: unknown) => isRecord(condition) && condition["type"] === "Ready",
+  const ready = parseObservedStatus(status).conditions.find(
+    (condition) => condition.type === "Ready",
   );
-  return isRecord(ready) && ready["status"] === "True";
+  return ready?.status === "True";
 }

@@ -1,6 +1,7 @@
+import { compareText, namespacedName } from "../kube/keys.js";
 import type { LabelSelector } from "../kube/label-selector.js";
 import { matchesLabelSelector } from "../kube/label-selector.js";
-import { DEFAULT_PEER_PORT } from "../spec/stellar-node-spec.js";
+import { formatPeerAddress, parsePeerAddress } from "../stellar/peer-address.js";
 import type { PeerCandidate } from "./related-nodes.js";
 
 export interface Peer {
@@ -12,11 +13,13 @@ export interface Peer {
   source: "discovered" | "static";
 }
 
+/** The node a peer list is made for. */
 export interface PeerSelf {
   name: string;
   namespace: string;
   uid: string | undefined;
   networkPassphrase: string;
+  peerPort: number;
 }
 
 export interface DiscoveryPolicy {
@@ -28,69 +31,55 @@ export interface DiscoveryPolicy {
   podIps: ReadonlyMap<string, string>;
 }
 
-export const DNS_POLICY = (clusterDomain: string): DiscoveryPolicy => ({
-  clusterDomain,
-  scope: "Namespace",
-  groupSelector: undefined,
-  addressing: "DNS",
-  podIps: new Map(),
-});
-
 /** The stable DNS name of validator `name`'s only pod, through its headless Service. */
 export function podAddress(name: string, namespace: string, clusterDomain: string): string {
   return `${name}-0.${name}.${namespace}.svc.${clusterDomain}`;
 }
 
-export function peerKey(peer: Pick<Peer, "host" | "port">): string {
-  return `${peer.host}:${peer.port}`;
+/**
+ * The host peers dial for validator `node`: its pod's stable DNS name, or with PodIP
+ * addressing its running pod's IP (undefined while it has none).
+ */
+export function memberHost(
+  node: { name: string; namespace: string },
+  policy: DiscoveryPolicy,
+): string | undefined {
+  return policy.addressing === "PodIP"
+    ? policy.podIps.get(namespacedName({ namespace: node.namespace, name: `${node.name}-0` }))
+    : podAddress(node.name, node.namespace, policy.clusterDomain);
 }
-
-export const memberKey = (node: { namespace: string; name: string }): string =>
-  `${node.namespace}/${node.name}`;
 
 /**
  * The validators `self` lists and is listed by: same network, in scope, matching the
  * group selector, not suspended, not being deleted, not itself. Sorted by namespace/name,
  * the order the quorum-safe rollout uses.
  */
-export function groupPeers(
+export function selectGroupMembers(
   self: PeerSelf,
   candidates: readonly PeerCandidate[],
   policy: DiscoveryPolicy,
 ): PeerCandidate[] {
   const byKey = new Map<string, PeerCandidate>();
   for (const candidate of candidates) {
-    if (isPeerOf(self, candidate, policy)) byKey.set(memberKey(candidate), candidate);
+    if (isPeerOf(self, candidate, policy)) byKey.set(namespacedName(candidate), candidate);
   }
   return [...byKey.keys()].sort(compareText).map((key) => byKey.get(key) as PeerCandidate);
 }
 
 /**
- * Peers of `self`: its group's validators by address, plus the static peers. Readiness is
- * deliberately not a criterion: the address is a stable DNS name, and gating on readiness
- * would ripple every restart through the group. The result is canonical (sorted by
- * host:port, one entry per address), so the order of the request never changes it.
+ * The group members by address, plus the static peers. Readiness is deliberately not a
+ * criterion: the address is a stable DNS name, and gating on readiness would ripple every
+ * restart through the group. The result is canonical (sorted by host:port, one entry per
+ * address), so the order of the request never changes it.
  */
-export function discoverPeers(
-  self: PeerSelf,
-  candidates: readonly PeerCandidate[],
-  staticPeers: readonly string[],
-  policy: DiscoveryPolicy,
-): Peer[] {
-  return peersOfGroup(groupPeers(self, candidates, policy), staticPeers, policy);
-}
-
-export function peersOfGroup(
-  group: readonly PeerCandidate[],
+export function peerAddresses(
+  members: readonly PeerCandidate[],
   staticPeers: readonly string[],
   policy: DiscoveryPolicy,
 ): Peer[] {
   const byAddress = new Map<string, Peer>();
-  for (const member of group) {
-    const host =
-      policy.addressing === "PodIP"
-        ? policy.podIps.get(`${member.namespace}/${member.name}-0`)
-        : podAddress(member.name, member.namespace, policy.clusterDomain);
+  for (const member of members) {
+    const host = memberHost(member, policy);
     // PodIP: a peer whose pod has no IP yet cannot be listed; it is once it runs.
     if (host === undefined) continue;
     const peer: Peer = {
@@ -100,21 +89,18 @@ export function peersOfGroup(
       namespace: member.namespace,
       source: "discovered",
     };
-    byAddress.set(peerKey(peer), peer);
+    byAddress.set(formatPeerAddress(peer), peer);
   }
   for (const text of staticPeers) {
-    const peer = parseStaticPeer(text);
-    const key = peerKey(peer);
-    if (!byAddress.has(key)) byAddress.set(key, peer);
+    const address = parsePeerAddress(text);
+    if (address === undefined) continue;
+    const key = formatPeerAddress(address);
+    if (!byAddress.has(key)) byAddress.set(key, { ...address, source: "static" });
   }
   return [...byAddress.keys()].sort(compareText).map((key) => byAddress.get(key) as Peer);
 }
 
-export function isPeerOf(
-  self: PeerSelf,
-  candidate: PeerCandidate,
-  policy: DiscoveryPolicy,
-): boolean {
+function isPeerOf(self: PeerSelf, candidate: PeerCandidate, policy: DiscoveryPolicy): boolean {
   // Same name and namespace is the same object, even if a recreated one has a new uid.
   const isSelf =
     (candidate.uid !== undefined && candidate.uid === self.uid) ||
@@ -129,16 +115,4 @@ export function isPeerOf(
     !candidate.suspended &&
     !candidate.deleting
   );
-}
-
-/** "host[:port]" as stellar-core reads it (default port 11625), with the host lower-cased. */
-export function parseStaticPeer(text: string): Peer {
-  const colon = text.lastIndexOf(":");
-  const host = (colon < 0 ? text : text.slice(0, colon)).toLowerCase();
-  const port = colon < 0 ? DEFAULT_PEER_PORT : Number(text.slice(colon + 1));
-  return { host, port, source: "static" };
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

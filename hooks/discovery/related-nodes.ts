@@ -1,9 +1,9 @@
 import { isRecord } from "../kube/objects.js";
-import { DEFAULT_PEER_PORT, NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
+import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
-
-/** Metacontroller's key of the related StellarNodes (pkg/controller/common/api: Kind.group/version). */
-export const STELLAR_NODE_GROUP_KEY = "StellarNode.stellar.org/v1alpha1";
+import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -40,7 +40,7 @@ export interface PeerCandidate {
  */
 export function readPeerCandidates(related: unknown, defaultNamespace: string): PeerCandidate[] {
   if (!isRecord(related)) return [];
-  const group = related[STELLAR_NODE_GROUP_KEY];
+  const group = related[GROUP_KEYS.StellarNode];
   if (!isRecord(group)) return [];
   const candidates: PeerCandidate[] = [];
   for (const object of Object.values(group)) {
@@ -164,23 +164,18 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
   };
 }
 
-function readPublished(status: unknown): PublishedRollout | undefined {
-  if (!isRecord(status)) return undefined;
-  const rollout = isRecord(status["rollout"]) ? status["rollout"] : {};
-  const conditions = Array.isArray(status["conditions"]) ? status["conditions"] : [];
-  const valid = conditions.find((c) => isRecord(c) && c["type"] === "Valid");
+function readPublished(raw: unknown): PublishedRollout | undefined {
+  if (!isRecord(raw)) return undefined;
+  const status = parseObservedStatus(raw);
+  const valid = status.conditions.find((condition) => condition.type === "Valid");
   return {
-    valid: !(isRecord(valid) && valid["status"] === "False"),
-    peersHash: stringOr(status["peersHash"]),
-    appliedPeersHash: stringOr(status["appliedPeersHash"]),
-    groupFingerprint: stringOr(rollout["groupFingerprint"]),
-    ready: rollout["ready"] === true,
-    unreadySince: stringOr(rollout["unreadySince"]),
+    valid: valid?.status !== "False",
+    peersHash: status.peersHash,
+    appliedPeersHash: status.appliedPeersHash,
+    groupFingerprint: status.rollout?.groupFingerprint,
+    ready: status.rollout?.ready === true,
+    unreadySince: status.rollout?.unreadySince,
   };
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 function stringRecord(value: unknown): Record<string, string> {

@@ -1,6 +1,6 @@
+import { namespacedName } from "../kube/keys.js";
 import { isRecord } from "../kube/objects.js";
-
-export const POD_GROUP_KEY = "Pod.v1";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 
 /**
  * "namespace/pod" -> IP of each Running pod among the related Pods (PodIP addressing).
@@ -9,7 +9,7 @@ export const POD_GROUP_KEY = "Pod.v1";
 export function readPodIps(related: unknown): Map<string, string> {
   const ips = new Map<string, string>();
   if (!isRecord(related)) return ips;
-  const pods = related[POD_GROUP_KEY];
+  const pods = related[GROUP_KEYS.Pod];
   if (!isRecord(pods)) return ips;
   for (const pod of Object.values(pods)) {
     if (!isRecord(pod) || !isRecord(pod["metadata"]) || !isRecord(pod["status"])) continue;
@@ -18,7 +18,7 @@ export function readPodIps(related: unknown): Map<string, string> {
     if (typeof name !== "string" || typeof namespace !== "string") continue;
     if (phase !== "Running" || typeof podIP !== "string" || podIP === "") continue;
     if (deletionTimestamp !== undefined && deletionTimestamp !== null) continue;
-    ips.set(`${namespace}/${name}`, podIP);
+    ips.set(namespacedName({ namespace, name }), podIP);
   }
   return ips;
 }

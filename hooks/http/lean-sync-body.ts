@@ -1,6 +1,7 @@
 import { isAscii } from "node:buffer";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { projectRelatedNode, STELLAR_NODE_GROUP_KEY } from "../discovery/related-nodes.js";
+import { projectRelatedNode } from "../discovery/related-nodes.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { isRecord } from "../kube/objects.js";
 
 type JsonParser = ReturnType<FastifyInstance["getDefaultJsonParser"]>;
@@ -47,7 +48,7 @@ export function parseLean(body: Buffer): unknown {
     const end = walkObject(body, skipSpace(body, 0), (key, at) => {
       if (key !== "related" || related++ > 0 || body[at] !== 0x7b) return endOfValue(body, at);
       return walkObject(body, at, (groupKey, groupAt) => {
-        if (groupKey !== STELLAR_NODE_GROUP_KEY || groups++ > 0 || body[groupAt] !== 0x7b) {
+        if (groupKey !== GROUP_KEYS.StellarNode || groups++ > 0 || body[groupAt] !== 0x7b) {
           return endOfValue(body, groupAt);
         }
         return walkObject(body, groupAt, (name, nodeAt) => {
@@ -75,7 +76,7 @@ export function parseLean(body: Buffer): unknown {
     if (SUSPECT.test(outside)) return undefined;
     const skeleton: unknown = JSON.parse(outside);
     if (!isRecord(skeleton) || !isRecord(skeleton["related"])) return undefined;
-    const group = skeleton["related"][STELLAR_NODE_GROUP_KEY];
+    const group = skeleton["related"][GROUP_KEYS.StellarNode];
     if (!isRecord(group)) return undefined;
     // In order, so that of duplicate keys the last wins, as in JSON.parse.
     for (const entry of entries) {

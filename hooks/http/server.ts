@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { ServerConfig } from "../config.js";
-import type { DesiredStateTransform } from "../extensions.js";
+import type { DesiredStateTransform } from "../metacontroller/transforms.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { namespaceHooks } from "./routes/namespace-hooks.js";

@@ -30,3 +30,14 @@ export interface Condition {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** An object with the identity every Kubernetes object has: apiVersion, kind, metadata.name. */
+export function isKubeObject(value: unknown): value is KubeObject {
+  return (
+    isRecord(value) &&
+    typeof value["apiVersion"] === "string" &&
+    typeof value["kind"] === "string" &&
+    isRecord(value["metadata"]) &&
+    typeof value["metadata"]["name"] === "string"
+  );
+}

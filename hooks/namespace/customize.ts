@@ -1,5 +1,5 @@
-import type { CustomizeResponse } from "../sync/hook-api.js";
-import type { DecoratorCustomizeRequest } from "./hook-api.js";
+import type { CustomizeResponse } from "../metacontroller/composite-hooks.js";
+import type { DecoratorCustomizeRequest } from "../metacontroller/decorator-hooks.js";
 import { SUMMARY_CONFIGMAP_NAME } from "./summary.js";
 
 /**

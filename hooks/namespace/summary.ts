@@ -1,11 +1,17 @@
-import { nodeFactsByKey, nodeKey } from "../discovery/node-facts.js";
-import { peerKey, podAddress } from "../discovery/peers.js";
+import { nodeFactsByKey } from "../discovery/node-facts.js";
+import { podAddress } from "../discovery/peers.js";
 import { readPeerCandidates, type PeerCandidate } from "../discovery/related-nodes.js";
+import { compareText, namespacedName } from "../kube/keys.js";
 import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
 import { stableStringify } from "../kube/stable-json.js";
 import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
-import type { DecoratorSyncRequest, DecoratorSyncResponse } from "./hook-api.js";
+import type {
+  DecoratorSyncRequest,
+  DecoratorSyncResponse,
+} from "../metacontroller/decorator-hooks.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { formatPeerAddress } from "../stellar/peer-address.js";
 
 /** The namespace-wide ConfigMap's name (what the earlier operator called it, too). */
 export const SUMMARY_CONFIGMAP_NAME = "stellar-peers";
@@ -13,8 +19,6 @@ export const SUMMARY_CONFIGMAP_NAME = "stellar-peers";
 export const CONFLICT_ANNOTATION = "stellar.org/peers-configmap-conflict";
 /** A StellarNode of this name owns a `<name>-peers` ConfigMap of the same name as ours. */
 export const CLASHING_STELLAR_NODE_NAME = "stellar";
-
-const CONFIGMAP_GROUP_KEY = "ConfigMap.v1";
 
 export interface NamespaceSyncOptions {
   clusterDomain: string;
@@ -100,7 +104,7 @@ function validatorEntries(
   const facts = nodeFactsByKey(related, namespace);
   return candidates
     .map((candidate) => {
-      const fact = facts.get(nodeKey(candidate.namespace, candidate.name));
+      const fact = facts.get(namespacedName(candidate));
       return {
         name: candidate.name,
         namespace: candidate.namespace,
@@ -111,7 +115,7 @@ function validatorEntries(
         ready: fact?.ready ?? false,
       };
     })
-    .sort((a, b) => compare(a.name, b.name));
+    .sort((a, b) => compareText(a.name, b.name));
 }
 
 /**
@@ -127,11 +131,11 @@ function renderSummary(
 ): KubeObject {
   const peers = validators.filter((validator) => !validator.suspended);
   const knownPeers = [
-    ...new Set(peers.map((peer) => peerKey({ host: peer.address, port: peer.port }))),
-  ].sort(compare);
-  const addresses = [...new Set(peers.map((peer) => peer.address))].sort(compare);
+    ...new Set(peers.map((peer) => formatPeerAddress({ host: peer.address, port: peer.port }))),
+  ].sort(compareText);
+  const addresses = [...new Set(peers.map((peer) => peer.address))].sort(compareText);
   const byNetwork: Record<string, number> = {};
-  for (const network of [...new Set(validators.map((v) => v.network))].sort(compare)) {
+  for (const network of [...new Set(validators.map((v) => v.network))].sort(compareText)) {
     byNetwork[network] = validators.filter((v) => v.network === network).length;
   }
   const counts = {
@@ -225,7 +229,7 @@ function describeOwners(object: KubeObject): string {
   const shown = (controller.length > 0 ? controller : refs).map(
     (ref) => `${String(ref["kind"] ?? "?")}/${String(ref["name"] ?? "?")}`,
   );
-  return shown.length > 0 ? shown.sort(compare).join(", ") : "no owner";
+  return shown.length > 0 ? shown.sort(compareText).join(", ") : "no owner";
 }
 
 function sameObject(a: KubeObject, b: KubeObject | undefined): boolean {
@@ -239,7 +243,7 @@ function sameObject(a: KubeObject, b: KubeObject | undefined): boolean {
 /** The ConfigMap stellar-peers of `namespace` in a request's object map, whatever the key style. */
 function findConfigMap(objects: unknown, namespace: string): KubeObject | undefined {
   if (!isRecord(objects)) return undefined;
-  const group = objects[CONFIGMAP_GROUP_KEY];
+  const group = objects[GROUP_KEYS.ConfigMap];
   if (!isRecord(group)) return undefined;
   for (const object of Object.values(group)) {
     if (
@@ -256,8 +260,4 @@ function findConfigMap(objects: unknown, namespace: string): KubeObject | undefi
 
 function lines(values: readonly string[]): string {
   return values.map((value) => `${value}\n`).join("");
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,6 +1,7 @@
+import { knownPeersText } from "../discovery/plan-peers.js";
 import type { Peer } from "../discovery/peers.js";
-import { peerKey } from "../discovery/peers.js";
 import type { KubeObject } from "../kube/objects.js";
+import { formatPeerAddress } from "../stellar/peer-address.js";
 import { peersConfigMapName } from "./names.js";
 
 export const KNOWN_PEERS_KEY = "KNOWN_PEERS";
@@ -11,11 +12,6 @@ export const PEERS_HASH_HISTORY_KEY = "peers-hash-history";
 /** How many earlier peer-list hashes the ConfigMap remembers for the init container. */
 export const PEERS_HASH_HISTORY_LENGTH = 20;
 
-/** KNOWN_PEERS: one host:port per line, each line ending in a newline. */
-export function knownPeersText(peers: readonly Peer[]): string {
-  return peers.map((peer) => `${peerKey(peer)}\n`).join("");
-}
-
 export function renderPeersConfigMap(
   name: string,
   namespace: string,
@@ -24,7 +20,7 @@ export function renderPeersConfigMap(
   peersHash: string,
   previousHashes: readonly string[],
 ): KubeObject {
-  const addresses = peers.map(peerKey);
+  const addresses = peers.map(formatPeerAddress);
   const json = peers.map((peer) => ({
     name: peer.name ?? null,
     namespace: peer.namespace ?? null,

@@ -1,5 +1,5 @@
 import type { KubeObject } from "../kube/objects.js";
-import { ADMIN_HTTP_PORT } from "../spec/stellar-node-spec.js";
+import { ADMIN_HTTP_PORT } from "../stellar/peer-address.js";
 import { DATA_DIR } from "../stellar/core-config.js";
 import { CORE_CONFIG_KEY } from "./core-configmap.js";
 import { ASSEMBLED_CONFIG, CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";

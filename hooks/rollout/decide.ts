@@ -1,5 +1,5 @@
 import { rfc3339 } from "../kube/time.js";
-import type { ConditionInput } from "../sync/conditions.js";
+import type { ConditionInput } from "../kube/conditions.js";
 
 /** What the rollout rule knows of one other member of the group, from its status. */
 export interface MemberState {

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { DNS1123_SUBDOMAIN } from "../kube/names.js";
+import { DEFAULT_PEER_PORT, PEER_ADDRESS } from "../stellar/peer-address.js";
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
- * generated from it (scripts/generate-schemas.ts); cross-field rules are written twice
+ * generated from it (hooks/generate/, `npm run generate`); cross-field rules are written twice
  * on purpose: as zod refinements for the hook, and as CEL (`x-kubernetes-validations`)
  * so the API server rejects them at admission.
  */
@@ -11,11 +12,6 @@ import { DNS1123_SUBDOMAIN } from "../kube/names.js";
 // k8s.io/apimachinery/pkg/api/resource: the canonical quantity grammar.
 const QUANTITY =
   /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-// stellar-core src/overlay/PeerBareAddress.cpp: an IPv4 address or DNS name, optional port.
-export const PEER_ADDRESS = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/;
-
-export const DEFAULT_PEER_PORT = 11625;
-export const ADMIN_HTTP_PORT = 11626;
 
 export const NodeTypeSchema = z
   .enum(["Validator", "Horizon", "SorobanRpc"])

@@ -1,5 +1,5 @@
 import { stringify } from "smol-toml";
-import { ADMIN_HTTP_PORT } from "../spec/stellar-node-spec.js";
+import { ADMIN_HTTP_PORT } from "./peer-address.js";
 import type { QuorumContent } from "./quorum-set.js";
 
 export const DATA_DIR = "/data";

@@ -1,6 +1,11 @@
 import { isRecord } from "../kube/objects.js";
 import { PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
-import type { CustomizeRequest, CustomizeResponse, RelatedResourceRule } from "./hook-api.js";
+import type {
+  CustomizeRequest,
+  CustomizeResponse,
+  RelatedResourceRule,
+} from "../metacontroller/composite-hooks.js";
+import { LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
 
 /**
  * The related objects a StellarNode's sync needs: the StellarNodes of its group (its
@@ -35,8 +40,8 @@ export function customizeStellarNode(request: CustomizeRequest): CustomizeRespon
         resource: "pods",
         labelSelector: {
           matchLabels: {
-            "app.kubernetes.io/name": "stellar-node",
-            "app.kubernetes.io/managed-by": "stellar-peers",
+            [LABEL_NAME]: "stellar-node",
+            [LABEL_MANAGED_BY]: "stellar-peers",
           },
         },
       }),

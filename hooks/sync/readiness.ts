@@ -1,6 +1,6 @@
 import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
-import type { ConditionInput } from "./conditions.js";
+import type { ConditionInput } from "../kube/conditions.js";
 
 /** Ready from the observed StatefulSet: its pod is Ready and runs the current revision. */
 export function readyCondition(

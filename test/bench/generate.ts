@@ -10,8 +10,9 @@
 import { createHash } from "node:crypto";
 import { podAddress } from "../../hooks/discovery/peers.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { SyncRequest, SyncResponse } from "../../hooks/sync/hook-api.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import type { SyncRequest } from "../../hooks/metacontroller/composite-hooks.js";
+import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
 import { observed, QUORUM_SET } from "../support/fixtures.js";
 
 export const BENCH_NAMESPACE = "stellar-bench";
@@ -218,7 +219,7 @@ export function buildGroup(options: GroupOptions): Group {
   let children = emptyChildren();
   let status: Record<string, unknown> = {};
   for (let round = 0; round < 4; round++) {
-    const response = syncStellarNode(
+    const response = syncResponse(
       { controller: CONTROLLER, parent, children, related: relatedMap(bare), finalizing: false },
       { clusterDomain: CLUSTER_DOMAIN, now: new Date(STATUS_TIME) },
     );
@@ -278,7 +279,7 @@ export function requestMaker(group: Group, related: string): (i: number) => stri
   const parsed = JSON.parse(related) as unknown;
   return (i) => {
     const parent = group.nodes[i]!;
-    const response = syncStellarNode(
+    const response = syncResponse(
       { controller: CONTROLLER, parent, children: emptyChildren(), related: parsed },
       { clusterDomain: CLUSTER_DOMAIN, now: new Date(STATUS_TIME) },
     );
@@ -292,7 +293,7 @@ export function parseRequest(body: string): SyncRequest {
 }
 
 export function syncInProcess(request: SyncRequest): SyncResponse {
-  return syncStellarNode(request, { clusterDomain: CLUSTER_DOMAIN, now: BENCH_NOW });
+  return syncResponse(request, { clusterDomain: CLUSTER_DOMAIN, now: BENCH_NOW });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { StellarNodeStatus } from "../../hooks/sync/hook-api.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import type { StellarNodeStatus } from "../../hooks/spec/stellar-node-status.js";
+import { syncResponse } from "./sync.js";
 import { observed, stellarNode, syncRequest } from "./fixtures.js";
 
 /**
@@ -117,7 +117,7 @@ export class RolloutWorld {
           }
         : node.sts;
     const children = view ? observed(view.applied, this.stsStatus(view)) : {};
-    const response = syncStellarNode(syncRequest(parent, { related, children }), {
+    const response = syncResponse(syncRequest(parent, { related, children }), {
       clusterDomain: "cluster.local",
       now: new Date(this.now),
     });

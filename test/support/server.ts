@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import type { ServerConfig } from "../../hooks/config.js";
 import { loadConfig } from "../../hooks/config.js";
-import type { DesiredStateTransform } from "../../hooks/extensions.js";
+import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
 import { buildServer } from "../../hooks/http/server.js";
 import { FIXED_NOW } from "./fixtures.js";
 

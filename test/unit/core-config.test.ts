@@ -5,7 +5,7 @@ import { parse } from "smol-toml";
 import { renderCoreConfig } from "../../hooks/stellar/core-config.js";
 import { CORE_CONFIG_KEYS, RENDERED_CORE_KEYS } from "../../hooks/stellar/core-config-keys.js";
 import { QUORUM_KEYS, parseQuorumSet } from "../../hooks/stellar/quorum-set.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
 import { FIXED_NOW, QUORUM_SET, stellarNode, syncRequest } from "../support/fixtures.js";
 
 // Copied from shared/stellar/stellar-core-config-keys.txt: the keys stellar-core's
@@ -18,7 +18,7 @@ const ACCEPTED = new Set(
 );
 
 function rendered(): { cfg: string; peersToml: string } {
-  const response = syncStellarNode(
+  const response = syncResponse(
     syncRequest(stellarNode("a"), { related: [stellarNode("a"), stellarNode("b")] }),
     { clusterDomain: "cluster.local", now: FIXED_NOW },
   );

@@ -1,26 +1,44 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  discoverPeers,
-  DNS_POLICY,
-  parseStaticPeer,
-  peerKey,
-} from "../../hooks/discovery/peers.js";
+import { planPeers } from "../../hooks/discovery/plan-peers.js";
+import type { Peer, PeerSelf } from "../../hooks/discovery/peers.js";
 import { readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
+import { PeerDiscoverySchema, type PeerDiscovery } from "../../hooks/spec/stellar-node-spec.js";
 import { NETWORK_PASSPHRASES } from "../../hooks/stellar/networks.js";
+import {
+  formatPeerAddress as peerKey,
+  parsePeerAddress,
+} from "../../hooks/stellar/peer-address.js";
 import { objectMap, stellarNode } from "../support/fixtures.js";
 
 const TESTNET = NETWORK_PASSPHRASES.Testnet;
-const self = { name: "a", namespace: "stellar", uid: "uid-stellar-a", networkPassphrase: TESTNET };
+const self: PeerSelf = {
+  name: "a",
+  namespace: "stellar",
+  uid: "uid-stellar-a",
+  networkPassphrase: TESTNET,
+  peerPort: 11625,
+};
+
+/** The peer list planPeers makes for `self` (or a variant) from a related map. */
+function discoverPeers(
+  node: PeerSelf,
+  related: unknown,
+  staticPeers: string[],
+  discovery: Partial<PeerDiscovery> = {},
+): Peer[] {
+  return planPeers({
+    self: node,
+    discovery: { ...PeerDiscoverySchema.parse({}), ...discovery },
+    staticPeers,
+    related,
+    clusterDomain: "cluster.local",
+  }).peers;
+}
 
 function peersOf(related: ReturnType<typeof stellarNode>[], staticPeers: string[] = []): string[] {
   const related2 = { "StellarNode.stellar.org/v1alpha1": objectMap(related, "v2") };
-  return discoverPeers(
-    self,
-    readPeerCandidates(related2, "stellar"),
-    staticPeers,
-    DNS_POLICY("cluster.local"),
-  ).map(peerKey);
+  return discoverPeers(self, related2, staticPeers).map(peerKey);
 }
 
 describe("peer discovery", () => {
@@ -62,12 +80,7 @@ describe("peer discovery", () => {
         "v2",
       ),
     };
-    const peers = discoverPeers(
-      { ...self, networkPassphrase: "Net A" },
-      readPeerCandidates(related, "stellar"),
-      [],
-      DNS_POLICY("cluster.local"),
-    );
+    const peers = discoverPeers({ ...self, networkPassphrase: "Net A" }, related, []);
     assert.deepEqual(
       peers.map((peer) => peer.name),
       ["x"],
@@ -125,16 +138,8 @@ describe("peer discovery", () => {
   });
 
   it("parses static peers as stellar-core does", () => {
-    assert.deepEqual(parseStaticPeer("10.0.0.1:1234"), {
-      host: "10.0.0.1",
-      port: 1234,
-      source: "static",
-    });
-    assert.deepEqual(parseStaticPeer("Example.org"), {
-      host: "example.org",
-      port: 11625,
-      source: "static",
-    });
+    assert.deepEqual(parsePeerAddress("10.0.0.1:1234"), { host: "10.0.0.1", port: 1234 });
+    assert.deepEqual(parsePeerAddress("Example.org"), { host: "example.org", port: 11625 });
   });
 });
 
@@ -151,25 +156,18 @@ describe("discovery scope and group selector", () => {
         "v2",
       ),
     };
-    const policy = { ...DNS_POLICY("cluster.local"), scope: "Cluster" as const };
-    const all = discoverPeers(self, readPeerCandidates(related, "stellar"), [], policy).map(
-      (p) => p.name,
-    );
+    const cluster = { scope: "Cluster" as const };
+    const all = discoverPeers(self, related, [], cluster).map((p) => p.name);
     assert.deepEqual(all, ["b", "c", "d"]);
-    const selected = discoverPeers(self, readPeerCandidates(related, "stellar"), [], {
-      ...policy,
+    const selected = discoverPeers(self, related, [], {
+      ...cluster,
       groupSelector: { matchLabels: { org: "x" } },
     });
     assert.deepEqual(selected.map(peerKey), [
       "b-0.b.east.svc.cluster.local:11625",
       "d-0.d.stellar.svc.cluster.local:11625",
     ]);
-    const inNamespace = discoverPeers(
-      self,
-      readPeerCandidates(related, "stellar"),
-      [],
-      DNS_POLICY("cluster.local"),
-    );
+    const inNamespace = discoverPeers(self, related, []);
     assert.deepEqual(
       inNamespace.map((p) => p.name),
       ["d"],

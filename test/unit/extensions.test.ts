@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { DesiredStateTransform } from "../../hooks/extensions.js";
+import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { SyncResponse } from "../../hooks/sync/hook-api.js";
+import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
 import { testServer } from "../support/server.js";
 

@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { generatedFiles } from "../../hooks/generate/generated-files.js";
 import { stellarNodeCrd } from "../../hooks/generate/crd.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
 import { FIXED_NOW, syncRequest } from "../support/fixtures.js";
 
 const root = new URL("../../", import.meta.url);
@@ -114,7 +114,7 @@ describe("examples in manifests/examples", () => {
 
   it("are valid for the hook, with a quorum set stellar-core accepts, and find each other", () => {
     for (const node of nodes) {
-      const response = syncStellarNode(syncRequest(node, { related: nodes }), {
+      const response = syncResponse(syncRequest(node, { related: nodes }), {
         clusterDomain: "cluster.local",
         now: FIXED_NOW,
       });

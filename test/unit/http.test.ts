@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Ajv } from "ajv";
 import syncResponseSchema from "../../schemas/sync-response.schema.json" with { type: "json" };
-import type { SyncResponse } from "../../hooks/sync/hook-api.js";
+import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
 import { testServer } from "../support/server.js";
 

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  projectRelatedNode,
-  readPeerCandidates,
-  STELLAR_NODE_GROUP_KEY,
-} from "../../hooks/discovery/related-nodes.js";
+import { projectRelatedNode, readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
+import { GROUP_KEYS } from "../../hooks/metacontroller/group-keys.js";
 import { parseLean } from "../../hooks/http/lean-sync-body.js";
 import { isRecord } from "../../hooks/kube/objects.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
@@ -14,8 +11,8 @@ import { stellarNode, syncRequest } from "../support/fixtures.js";
 function expected(text: string): unknown {
   const parsed = JSON.parse(text) as Record<string, unknown>;
   const related = parsed["related"];
-  if (isRecord(related) && isRecord(related[STELLAR_NODE_GROUP_KEY])) {
-    const group = related[STELLAR_NODE_GROUP_KEY];
+  const group = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
+  if (isRecord(group)) {
     for (const key of Object.keys(group)) group[key] = projectRelatedNode(group[key]);
   }
   return parsed;
@@ -99,7 +96,7 @@ describe("the sync hook's lean body parser", () => {
     const lean = parseLean(Buffer.from(text)) as {
       related: Record<string, Record<string, Record<string, unknown>>>;
     };
-    const node = lean.related[STELLAR_NODE_GROUP_KEY]?.["stellar/a"];
+    const node = lean.related[GROUP_KEYS.StellarNode]?.["stellar/a"];
     assert.ok(node);
     assert.equal(
       (node["metadata"] as Record<string, unknown>)["annotations"],

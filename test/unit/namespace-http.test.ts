@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Ajv } from "ajv";
 import decoratorSyncResponseSchema from "../../schemas/decorator-sync-response.schema.json" with { type: "json" };
-import type { DecoratorSyncResponse } from "../../hooks/namespace/hook-api.js";
+import type { DecoratorSyncResponse } from "../../hooks/metacontroller/decorator-hooks.js";
 import { CONFLICT_ANNOTATION } from "../../hooks/namespace/summary.js";
 import { testServer } from "../support/server.js";
 

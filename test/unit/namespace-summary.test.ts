@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from "yaml";
 import decoratorSyncResponseSchema from "../../schemas/decorator-sync-response.schema.json" with { type: "json" };
 import type { KubeObject } from "../../hooks/kube/objects.js";
 import { customizeNamespace } from "../../hooks/namespace/customize.js";
-import type { DecoratorSyncRequest } from "../../hooks/namespace/hook-api.js";
+import type { DecoratorSyncRequest } from "../../hooks/metacontroller/decorator-hooks.js";
 import {
   CONFLICT_ANNOTATION,
   syncNamespace,

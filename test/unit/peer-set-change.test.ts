@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { peerSetChange } from "../../hooks/http/peer-set-change.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { SyncRequest, SyncResponse } from "../../hooks/sync/hook-api.js";
+import type { SyncRequest } from "../../hooks/metacontroller/composite-hooks.js";
+import { readObservedState } from "../../hooks/sync/observed-state.js";
+import { peerSetChange } from "../../hooks/sync/peer-set-change.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
 import { testServer } from "../support/server.js";
 
@@ -21,8 +22,9 @@ function request(observed: readonly KubeObject[]): SyncRequest {
   return syncRequest(parent, { children: { "ConfigMap.v1": observed } });
 }
 
-function response(children: readonly KubeObject[]): SyncResponse {
-  return { status: { conditions: [] }, children: [...children] };
+/** The change between the observed children of `observedRequest` and a rendered list. */
+function change(observedRequest: SyncRequest, rendered: string) {
+  return peerSetChange(readObservedState(observedRequest).peersConfigMap, rendered);
 }
 
 const B = "b-0.b.stellar.svc.cluster.local:11625";
@@ -32,24 +34,19 @@ const D = "d-0.d.stellar.svc.cluster.local:11625";
 describe("peerSetChange (rendered KNOWN_PEERS against the observed <name>-peers ConfigMap)", () => {
   it("is undefined when the rendered list equals the observed one", () => {
     const text = `${B}\n${C}\n`;
-    assert.equal(
-      peerSetChange(request([peersConfigMap(text)]), response([peersConfigMap(text)])),
-      undefined,
-    );
+    assert.equal(change(request([peersConfigMap(text)]), text), undefined);
   });
 
   it("reports the peers added and removed, sorted, when the lists differ", () => {
-    assert.deepEqual(
-      peerSetChange(
-        request([peersConfigMap(`${B}\n${C}\n`)]),
-        response([peersConfigMap(`${D}\n${B}\n`)]),
-      ),
-      { change: "updated", added: [D], removed: [C] },
-    );
+    assert.deepEqual(change(request([peersConfigMap(`${B}\n${C}\n`)]), `${D}\n${B}\n`), {
+      change: "updated",
+      added: [D],
+      removed: [C],
+    });
   });
 
   it("counts a first peers ConfigMap as an initial change", () => {
-    assert.deepEqual(peerSetChange(request([]), response([peersConfigMap(`${B}\n`)])), {
+    assert.deepEqual(change(request([]), `${B}\n`), {
       change: "initial",
       added: [B],
       removed: [],
@@ -57,25 +54,16 @@ describe("peerSetChange (rendered KNOWN_PEERS against the observed <name>-peers 
   });
 
   it("counts an observed ConfigMap without KNOWN_PEERS as updated", () => {
-    assert.deepEqual(
-      peerSetChange(request([peersConfigMap(undefined)]), response([peersConfigMap("")])),
-      { change: "updated", added: [], removed: [] },
-    );
-  });
-
-  it("is undefined when no peers ConfigMap is rendered (an invalid brand-new node)", () => {
-    assert.equal(peerSetChange(request([peersConfigMap(`${B}\n`)]), response([])), undefined);
+    assert.deepEqual(change(request([peersConfigMap(undefined)]), ""), {
+      change: "updated",
+      added: [],
+      removed: [],
+    });
   });
 
   it("looks only at the parent's own <name>-peers ConfigMap", () => {
     const other = peersConfigMap(`${C}\n`, "b-peers");
-    assert.equal(
-      peerSetChange(
-        request([peersConfigMap(`${B}\n`), other]),
-        response([peersConfigMap(`${B}\n`), peersConfigMap(`${D}\n`, "b-peers")]),
-      ),
-      undefined,
-    );
+    assert.equal(change(request([peersConfigMap(`${B}\n`), other]), `${B}\n`), undefined);
   });
 
   it("finds the observed child whether Metacontroller keys it by name (v1) or ns/name (v2)", () => {
@@ -84,7 +72,7 @@ describe("peerSetChange (rendered KNOWN_PEERS against the observed <name>-peers 
         version,
         children: { "ConfigMap.v1": [peersConfigMap(`${B}\n`)] },
       });
-      assert.equal(peerSetChange(observed, response([peersConfigMap(`${B}\n`)])), undefined);
+      assert.equal(change(observed, `${B}\n`), undefined);
     }
   });
 });

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sha256Hex } from "../../hooks/hash.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { SyncRequest, SyncResponse } from "../../hooks/sync/hook-api.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import type { SyncRequest } from "../../hooks/metacontroller/composite-hooks.js";
+import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
 import { FIXED_NOW, KEYS, observed, stellarNode, syncRequest } from "../support/fixtures.js";
 
 const OPTIONS = { clusterDomain: "cluster.local", now: FIXED_NOW };
 const sync = (request: SyncRequest, now = FIXED_NOW): SyncResponse =>
-  syncStellarNode(request, { ...OPTIONS, now });
+  syncResponse(request, { ...OPTIONS, now });
 
 function child(response: SyncResponse, kind: string, name: string): KubeObject {
   const found = response.children.find((c) => c.kind === kind && c.metadata.name === name);

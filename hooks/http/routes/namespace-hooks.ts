@@ -2,7 +2,10 @@ import type { FastifyInstance } from "fastify";
 import customizeRequestSchema from "../../../schemas/decorator-customize-request.schema.json" with { type: "json" };
 import syncRequestSchema from "../../../schemas/decorator-sync-request.schema.json" with { type: "json" };
 import { customizeNamespace } from "../../namespace/customize.js";
-import type { DecoratorCustomizeRequest, DecoratorSyncRequest } from "../../namespace/hook-api.js";
+import type {
+  DecoratorCustomizeRequest,
+  DecoratorSyncRequest,
+} from "../../metacontroller/decorator-hooks.js";
 import { SUMMARY_CONFIGMAP_NAME, syncNamespace } from "../../namespace/summary.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import customizeRequestSchema from "../../../schemas/customize-request.schema.json" with { type: "json" };
 import syncRequestSchema from "../../../schemas/sync-request.schema.json" with { type: "json" };
-import type { DesiredStateTransform } from "../../extensions.js";
+import type { CustomizeRequest, SyncRequest } from "../../metacontroller/composite-hooks.js";
+import type { DesiredStateTransform } from "../../metacontroller/transforms.js";
 import { customizeStellarNode } from "../../sync/customize.js";
-import type { CustomizeRequest, SyncRequest } from "../../sync/hook-api.js";
 import { syncStellarNode } from "../../sync/sync.js";
-import { peerSetChange } from "../peer-set-change.js";
+import type { SyncReport } from "../../sync/sync-report.js";
 import { syncBodyParser } from "../lean-sync-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 import { reasonLabel } from "../plugins/metrics.js";
@@ -18,22 +18,10 @@ export interface StellarNodeHookOptions {
   sidecarImage: string | undefined;
 }
 
-/** POST /stellarnode/sync and /stellarnode/customize: thin adapters over the pure hooks. */
-/** The peers hash on the observed StatefulSet's pod template, for the debug log. */
-function observedPeersHash(request: SyncRequest): string | undefined {
-  const group = (request.children as Record<string, Record<string, unknown>> | undefined)?.[
-    "StatefulSet.apps/v1"
-  ];
-  for (const object of Object.values(group ?? {})) {
-    const template = (
-      object as { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }
-    ).spec?.template;
-    const hash = template?.metadata?.annotations?.["stellar.org/peers-hash"];
-    if (hash !== undefined) return hash;
-  }
-  return undefined;
-}
-
+/**
+ * POST /stellarnode/sync and /stellarnode/customize: thin adapters over the pure hooks.
+ * The sync reports what it decided; this route only records it in metrics and logs.
+ */
 export async function stellarNodeHooks(
   app: FastifyInstance,
   options: StellarNodeHookOptions,
@@ -45,50 +33,28 @@ export async function stellarNodeHooks(
     "/sync",
     { schema: { body: syncRequestSchema }, config: { hook: "stellarnode-sync" } },
     async (request) => {
-      const response = syncStellarNode(request.body, {
+      const { response, report } = syncStellarNode(request.body, {
         clusterDomain: options.clusterDomain,
         now: options.now(),
         transforms: options.transforms,
         sidecarImage: options.sidecarImage,
       });
-      const valid = response.status.conditions.find((condition) => condition.type === "Valid");
-      app.metrics.syncOutcomes.inc({
-        outcome: valid?.status === "True" ? "rendered" : (valid?.reason ?? "unknown"),
-      });
-      const change = peerSetChange(request.body, response);
-      if (change) {
-        app.metrics.peerSetChanges.inc({ change: change.change });
-        app.metrics.peersAdded.inc(change.added.length);
-        app.metrics.peersRemoved.inc(change.removed.length);
-      }
-      if (valid?.status === "True") {
-        app.metrics.renderedPeers.observe(response.status.peerCount ?? 0);
-      }
-      if (request.log.level === "debug" || request.log.level === "trace") {
-        // What the rollout decided and from what: enough to follow a group's restarts.
-        const rollout = (response.status["rollout"] ?? {}) as Record<string, unknown>;
-        const observedTemplate = observedPeersHash(request.body);
+      const parent = `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`;
+      record(app, report);
+      if (report.valid) {
         request.log.debug(
           {
-            parent: `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`,
-            desired: response.status.peersHash?.slice(0, 12),
-            applied: String(response.status["appliedPeersHash"] ?? "").slice(0, 12),
-            observedTemplate: observedTemplate?.slice(0, 12),
-            peersApplied: response.status.conditions.find((c) => c.type === "PeersApplied")?.reason,
-            waitingFor: rollout["waitingFor"],
+            parent,
+            desired: report.rollout.desiredPeersHash.slice(0, 12),
+            applied: report.rollout.appliedPeersHash.slice(0, 12),
+            observedTemplate: report.rollout.observedTemplatePeersHash?.slice(0, 12),
+            peersApplied: report.rollout.reason,
+            waitingFor: report.rollout.waitingFor,
           },
           "rollout decision",
         );
-      }
-      if (valid?.status !== "True") {
-        app.metrics.invalidSpecs.inc({ reason: reasonLabel(valid?.reason) });
-        request.log.info(
-          {
-            parent: `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`,
-            reason: valid?.reason,
-          },
-          "spec refused; observed children kept",
-        );
+      } else {
+        request.log.info({ parent, reason: report.reason }, "spec refused; observed children kept");
       }
       return response;
     },
@@ -99,4 +65,21 @@ export async function stellarNodeHooks(
     { schema: { body: customizeRequestSchema }, config: { hook: "stellarnode-customize" } },
     async (request) => customizeStellarNode(request.body),
   );
+}
+
+function record(app: FastifyInstance, report: SyncReport): void {
+  const { metrics } = app;
+  if (!report.valid) {
+    metrics.syncOutcomes.inc({ outcome: report.reason });
+    metrics.invalidSpecs.inc({ reason: reasonLabel(report.reason) });
+    return;
+  }
+  metrics.syncOutcomes.inc({ outcome: "rendered" });
+  metrics.renderedPeers.observe(report.peerCount);
+  const change = report.peerSetChange;
+  if (change !== undefined) {
+    metrics.peerSetChanges.inc({ change: change.change });
+    metrics.peersAdded.inc(change.added.length);
+    metrics.peersRemoved.inc(change.removed.length);
+  }
 }

@@ -1,13 +1,9 @@
 import type { KubeObject } from "../kube/objects.js";
-import { isRecord } from "../kube/objects.js";
+import { isKubeObject, isRecord } from "../kube/objects.js";
+import { compareText } from "../kube/keys.js";
 
+/** Metacontroller's 3-way merge keeps what it applied here (pkg/dynamic/apply). */
 export const LAST_APPLIED_ANNOTATION = "metacontroller.k8s.io/last-applied-configuration";
-
-export const CHILD_GROUP_KEYS = {
-  StatefulSet: "StatefulSet.apps/v1",
-  Service: "Service.v1",
-  ConfigMap: "ConfigMap.v1",
-} as const;
 
 /** Order of children in every response, so output is byte-identical for the same input. */
 const KIND_ORDER = ["ConfigMap", "Service", "StatefulSet"];
@@ -92,16 +88,6 @@ export function sortChildren(children: KubeObject[]): KubeObject[] {
     if (kind !== 0) return kind;
     const ka = `${a.apiVersion}/${a.kind}/${a.metadata.name}`;
     const kb = `${b.apiVersion}/${b.kind}/${b.metadata.name}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+    return compareText(ka, kb);
   });
-}
-
-export function isKubeObject(value: unknown): value is KubeObject {
-  return (
-    isRecord(value) &&
-    typeof value["apiVersion"] === "string" &&
-    typeof value["kind"] === "string" &&
-    isRecord(value["metadata"]) &&
-    typeof value["metadata"]["name"] === "string"
-  );
 }

@@ -1,7 +1,7 @@
-import type { Peer } from "./discovery/peers.js";
-import type { KubeObject } from "./kube/objects.js";
-import type { StellarNodeSpec } from "./spec/stellar-node-spec.js";
-import type { StellarNodeStatus } from "./sync/hook-api.js";
+import type { Peer } from "../discovery/peers.js";
+import type { KubeObject } from "../kube/objects.js";
+import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
+import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 
 /** What a sync is about to return for a valid validator. */
 export interface DesiredState {

@@ -1,4 +1,4 @@
-import type { Condition, KubeObject } from "../kube/objects.js";
+import type { KubeObject } from "../kube/objects.js";
 
 /**
  * Metacontroller's CompositeController hook contract (metacontroller v4.17.2,
@@ -14,18 +14,12 @@ export interface SyncRequest {
   finalizing?: boolean;
 }
 
-export interface StellarNodeStatus {
-  peerCount?: number;
-  peers?: string[];
-  peersHash?: string;
-  configHash?: string;
-  conditions: Condition[];
-  [key: string]: unknown;
-}
-
-/** Hook v2 parses the response strictly: these keys and no others. */
-export interface SyncResponse {
-  status: StellarNodeStatus;
+/**
+ * Hook v2 parses the response strictly: these keys and no others. `status` replaces the
+ * parent's whole status; observed children missing from `children` are deleted.
+ */
+export interface SyncResponse<Status> {
+  status: Status;
   children: KubeObject[];
   resyncAfterSeconds?: number;
   finalized?: boolean;

@@ -1,0 +1,142 @@
+import { z } from "zod";
+import type { ObservedCondition } from "../kube/conditions.js";
+import { isRecord } from "../kube/objects.js";
+
+/**
+ * The StellarNode status, declared once: the sync hook writes it (typed by this schema),
+ * reads it back from the observed parent and from every related StellarNode, and the CRD's
+ * status schema is generated from it (hooks/generate/crd.ts).
+ */
+
+const dateTime = z.string().meta({ format: "date-time" });
+
+export const ConditionSchema = z.object({
+  type: z.string(),
+  status: z.enum(["True", "False", "Unknown"]),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: dateTime,
+  observedGeneration: z.int().optional(),
+});
+
+export const RolloutStatusSchema = z
+  .object({
+    strategy: z.enum(["QuorumSafe", "LiveConnect"]).optional(),
+    groupFingerprint: z.string().optional().meta({
+      description:
+        "The group membership this node acts on; the same on every member once all have seen it.",
+    }),
+    groupSize: z
+      .int()
+      .optional()
+      .meta({ description: "Members of the group, this node included." }),
+    ready: z.boolean().optional().meta({
+      description: "Ready, and running the peer list this node's template carries.",
+    }),
+    unreadySince: dateTime.optional(),
+    pendingSince: dateTime.optional().meta({
+      description: "Since when the current desired peer list has waited to be applied.",
+    }),
+    waitingFor: z
+      .string()
+      .optional()
+      .meta({ description: "The member (namespace/name) this node waits for." }),
+  })
+  .meta({
+    description: "What the quorum-safe rollout needs the other members of the group to know.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  });
+
+export const StellarNodeStatusSchema = z
+  .object({
+    observedGeneration: z.int().optional(),
+    peerCount: z.int().optional().meta({ description: "Number of entries in KNOWN_PEERS." }),
+    peers: z.array(z.string()).optional().meta({
+      description: "KNOWN_PEERS as host:port; the first 64 only (see peersTruncated).",
+    }),
+    peersTruncated: z.boolean().optional().meta({
+      description: "status.peers shows only the first 64 peers; the X-peers ConfigMap has all.",
+    }),
+    peersHash: z.string().optional().meta({
+      description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS.",
+    }),
+    appliedPeersHash: z.string().optional().meta({
+      description: "The peers hash on the pod template: the list the pod runs (or is rolling to).",
+    }),
+    pendingRestart: z.boolean().optional().meta({
+      description:
+        "A new peer list waits for its turn to restart the pod (see condition PeersApplied).",
+    }),
+    configHash: z
+      .string()
+      .optional()
+      .meta({ description: "SHA-256 of the rendered stellar-core.cfg." }),
+    rollout: RolloutStatusSchema.optional(),
+    conditions: z.array(ConditionSchema).meta({
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["type"],
+    }),
+  })
+  .meta({
+    description: "Observed state, written by the stellar-peers sync hook through Metacontroller.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  });
+
+export type StellarNodeStatus = z.output<typeof StellarNodeStatusSchema>;
+export type RolloutStatus = z.output<typeof RolloutStatusSchema>;
+
+/** A status as observed: every field that fits the schema; the others are absent. */
+export type ObservedStatus = Omit<StellarNodeStatus, "conditions"> & {
+  conditions: ObservedCondition[];
+};
+
+/**
+ * Reads a status written by any version of the hook, or edited by hand: field by field, so
+ * one malformed field costs only that field, which then counts as absent.
+ */
+export function parseObservedStatus(raw: unknown): ObservedStatus {
+  if (!isRecord(raw)) return { conditions: [] };
+  const { conditions: _conditions, rollout: _rollout, ...fields } = StellarNodeStatusSchema.shape;
+  const rollout = parseFields(RolloutStatusSchema.shape, raw["rollout"]);
+  return {
+    ...parseFields(fields, raw),
+    ...(rollout === undefined ? {} : { rollout }),
+    conditions: parseObservedConditions(raw["conditions"]),
+  };
+}
+
+function parseFields<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  raw: Record<string, unknown>,
+): z.output<z.ZodObject<Shape>>;
+function parseFields<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  raw: unknown,
+): z.output<z.ZodObject<Shape>> | undefined;
+function parseFields<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  raw: unknown,
+): z.output<z.ZodObject<Shape>> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const parsed = (schema as z.ZodType).safeParse(raw[key]);
+    if (parsed.success && parsed.data !== undefined) out[key] = parsed.data;
+  }
+  return out as z.output<z.ZodObject<Shape>>;
+}
+
+function parseObservedConditions(raw: unknown): ObservedCondition[] {
+  if (!Array.isArray(raw)) return [];
+  const conditions: ObservedCondition[] = [];
+  for (const item of raw) {
+    if (!isRecord(item) || typeof item["type"] !== "string") continue;
+    conditions.push({
+      type: item["type"],
+      status: typeof item["status"] === "string" ? item["status"] : undefined,
+      lastTransitionTime:
+        typeof item["lastTransitionTime"] === "string" ? item["lastTransitionTime"] : undefined,
+    });
+  }
+  return conditions;
+}
