@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError, parseEnvironment } from "./env.js";
 import { DNS1123_SUBDOMAIN } from "./kube/names.js";
+import { parseCoreImageOverrides } from "./stellar/core-images.js";
 
 const MIB = 1024 * 1024;
 
@@ -26,6 +27,18 @@ const EnvSchema = z
     // The hook server's own image: validators with LiveConnect run it as their sidecar.
     SIDECAR_IMAGE: z.string().min(1).optional(),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    // stellar-core release -> image, as JSON ({"27.1.0":"stellar/stellar-core:27.1.0-...noble"}),
+    // merged over the built-in table of hooks/stellar/core-images.ts: added releases, and
+    // changed images for releases the table names. Unset: the built-in table alone.
+    STELLAR_CORE_IMAGES: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const result = parseCoreImageOverrides(text);
+        if (result.ok) return result.table;
+        ctx.addIssue({ code: "custom", message: result.message });
+        return z.NEVER;
+      }),
   })
   .refine((env) => (env.TLS_CERT_FILE === undefined) === (env.TLS_KEY_FILE === undefined), {
     message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../hooks/config.js";
+import { DEFAULT_CORE_IMAGES } from "../../hooks/stellar/core-images.js";
 
 describe("configuration from the environment", () => {
   it("has defaults for a plain `npm start`", () => {
@@ -33,6 +34,34 @@ describe("configuration from the environment", () => {
     assert.throws(
       () => loadConfig({ TLS_CERT_FILE: "/cert.pem" }),
       /set both TLS_CERT_FILE and TLS_KEY_FILE/,
+    );
+  });
+
+  it("has the built-in stellar-core image table when STELLAR_CORE_IMAGES is unset or empty", () => {
+    assert.equal(loadConfig({}).STELLAR_CORE_IMAGES, DEFAULT_CORE_IMAGES);
+    assert.equal(loadConfig({ STELLAR_CORE_IMAGES: "" }).STELLAR_CORE_IMAGES, DEFAULT_CORE_IMAGES);
+  });
+
+  it("merges STELLAR_CORE_IMAGES over the built-in table", () => {
+    const table = loadConfig({
+      STELLAR_CORE_IMAGES: JSON.stringify({
+        "v27.1.0": "registry.example.org/stellar-core:27.1.0-1.abcdef123.noble",
+      }),
+    }).STELLAR_CORE_IMAGES;
+    assert.equal(table.get("27.1.0"), "registry.example.org/stellar-core:27.1.0-1.abcdef123.noble");
+    for (const [version, image] of DEFAULT_CORE_IMAGES) assert.equal(table.get(version), image);
+    assert.equal(table.size, DEFAULT_CORE_IMAGES.size + 1);
+  });
+
+  it("refuses a STELLAR_CORE_IMAGES that is not JSON or names bad images", () => {
+    assert.throws(
+      () => loadConfig({ STELLAR_CORE_IMAGES: "{27.1.0: stellar/stellar-core}" }),
+      (error: unknown) =>
+        error instanceof ConfigError && /STELLAR_CORE_IMAGES: is not JSON/.test(error.message),
+    );
+    assert.throws(
+      () => loadConfig({ STELLAR_CORE_IMAGES: '{"27.1.0":"stellar/stellar-core"}' }),
+      /STELLAR_CORE_IMAGES: release 27\.1\.0: "stellar\/stellar-core" is not an image reference with a tag or digest/,
     );
   });
 });
