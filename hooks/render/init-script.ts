@@ -6,6 +6,35 @@ export const RUN_DIR = "/run/stellar";
 export const ASSEMBLED_CONFIG = `${RUN_DIR}/stellar-core.cfg`;
 /** How long the init container waits for kubelet to show the ConfigMap revision it expects. */
 export const CONFIGMAP_WAIT_SECONDS = 180;
+/** How often it looks again while it waits. */
+export const CONFIGMAP_POLL_SECONDS = 2;
+
+/** The SQLite file of `DATABASE` in the rendered config (hooks/stellar/core-config.ts). */
+export const DATABASE_FILE = `${DATA_DIR}/stellar.db`;
+/** Written once `stellar-core new-db` succeeded on this volume, or an existing schema was found. */
+export const DB_READY_MARKER = `${DATA_DIR}/.stellar-peers-db-ready`;
+/** Present while this script's `stellar-core new-db` runs: left behind if it was interrupted. */
+export const NEW_DB_RUNNING_MARKER = `${DATA_DIR}/.stellar-peers-new-db-running`;
+/**
+ * What stellar-core throws when the database holds no schema version: `getVersion` in
+ * src/database/Database.cpp (v27.1.0), reached from `Database::upgradeToCurrentSchema`.
+ */
+export const NO_SCHEMA_MESSAGE = "No DB schema version found";
+
+export interface ConfigMapWait {
+  /** Seconds between two looks at the mounted ConfigMaps (fractions work with GNU sleep). */
+  readonly pollSeconds: number;
+  /** Give up waiting (with a warning) after about this many seconds. */
+  readonly waitSeconds: number;
+}
+
+const DEFAULT_WAIT: ConfigMapWait = {
+  pollSeconds: CONFIGMAP_POLL_SECONDS,
+  waitSeconds: CONFIGMAP_WAIT_SECONDS,
+};
+
+/** The base32 alphabet of strkeys (RFC 4648), spelled out: `A-Z` in a sh pattern depends on the locale. */
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /**
  * The init container's script. It waits until the mounted ConfigMaps are at least as new
@@ -16,9 +45,25 @@ export const CONFIGMAP_WAIT_SECONDS = 180;
  * happens when the pod restarts for another reason while a paced peer change waits.
  * Then it writes the file stellar-core reads: top-level keys (KNOWN_PEERS, NODE_SEED)
  * first, because every key after a TOML table header would belong to that table, then the
- * rendered config.
+ * rendered config. Last it creates the database on a volume that has none (see
+ * {@link databaseSteps}).
+ *
+ * The wait polls every `wait.pollSeconds` and gives up after `wait.waitSeconds`: it counts
+ * polls, not seconds, so fractions of a second work (tests use them).
  */
-export function initScript(hashFile: string, historyFile: string, configFile: string): string {
+export function initScript(
+  hashFile: string,
+  historyFile: string,
+  configFile: string,
+  wait: ConfigMapWait = DEFAULT_WAIT,
+): string {
+  if (!(wait.pollSeconds > 0 && Number.isFinite(wait.pollSeconds))) {
+    throw new Error(`pollSeconds must be a positive number, not ${wait.pollSeconds}`);
+  }
+  if (!(wait.waitSeconds >= 0 && Number.isFinite(wait.waitSeconds))) {
+    throw new Error(`waitSeconds must be a non-negative number, not ${wait.waitSeconds}`);
+  }
+  const maxPolls = Math.ceil(wait.waitSeconds / wait.pollSeconds);
   return [
     "set -eu",
     "hash_of() { sha256sum \"$1\" | cut -d' ' -f1; }",
@@ -28,30 +73,137 @@ export function initScript(hashFile: string, historyFile: string, configFile: st
     "}",
     `config_current() { [ "$(hash_of ${CONFIG_MOUNT}/${configFile})" = "$CONFIG_HASH" ]; }`,
     "wait_until() {",
-    "  waited=0",
+    "  polls=0",
     '  until "$1"; do',
-    `    if [ "$waited" -ge ${CONFIGMAP_WAIT_SECONDS} ]; then`,
-    '      echo "warning: $1 still false after ${waited}s; starting with the ConfigMaps as mounted" >&2',
+    `    if [ "$polls" -ge ${maxPolls} ]; then`,
+    `      echo "warning: $1 still false after ${wait.waitSeconds}s; starting with the ConfigMaps as mounted" >&2`,
     "      return 0",
     "    fi",
-    "    sleep 2",
-    "    waited=$((waited + 2))",
+    `    sleep ${wait.pollSeconds}`,
+    "    polls=$((polls + 1))",
     "  done",
     "}",
     'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current; fi',
     "wait_until config_current",
-    'case "$NODE_SEED" in',
-    "  S?*) ;;",
-    '  *) echo "the seed Secret\'s key STELLAR_CORE_SEED must hold a secret seed (S...)" >&2; exit 1 ;;',
-    "esac",
+    ...seedSteps(),
     "umask 077",
     "{",
     `  cat ${PEERS_MOUNT}/peers.toml`,
-    `  printf 'NODE_SEED="%s"\\n' "$NODE_SEED"`,
+    `  printf 'NODE_SEED="%s"\\n' "$seed"`,
     `  cat ${CONFIG_MOUNT}/${configFile}`,
     `} > ${ASSEMBLED_CONFIG}.tmp`,
     `mv ${ASSEMBLED_CONFIG}.tmp ${ASSEMBLED_CONFIG}`,
-    `if [ ! -e ${DATA_DIR}/stellar.db ]; then stellar-core new-db --conf ${ASSEMBLED_CONFIG}; fi`,
+    ...databaseSteps(),
     "",
   ].join("\n");
+}
+
+/**
+ * Reads NODE_SEED into `seed`. `kubectl create secret --from-file` keeps the file's final
+ * newline, and editors leave spaces or a CR: trailing whitespace is dropped. What remains
+ * must look like a secret seed strkey: `S` and 55 characters of the base32 alphabet (56
+ * characters: version byte, 32-byte key and CRC16 in base32, as `KeyUtils::fromStrKey`
+ * decodes them; stellar-core checks the CRC itself when it loads the config). Anything else
+ * stops here, before the value can reach a TOML string it would break: the messages say
+ * what is wrong, never what the value is, because it is a secret.
+ */
+function seedSteps(): string[] {
+  const refuse = (why: string): string =>
+    `echo "the seed Secret's key STELLAR_CORE_SEED must hold a secret seed (S and 55 characters A-Z, 2-7): ${why}" >&2; exit 1`;
+  return [
+    'seed="${NODE_SEED:-}"',
+    "while :; do",
+    '  case "$seed" in',
+    "    *[[:space:]]) seed=${seed%?} ;;",
+    "    *) break ;;",
+    "  esac",
+    "done",
+    'case "$seed" in',
+    `  "") ${refuse("it is empty")} ;;`,
+    `  *[!${BASE32}]*) ${refuse("it holds other characters")} ;;`,
+    "  S*) ;;",
+    `  *) ${refuse("it does not start with S")} ;;`,
+    "esac",
+    `if [ "\${#seed}" -ne 56 ]; then ${refuse("it holds ${#seed} characters, not 56")}; fi`,
+  ];
+}
+
+/**
+ * First start: create the database only where there is none, and never wipe one that
+ * holds a ledger.
+ *
+ * What stellar-core v27.1.0 does:
+ * - `new-db` (`runNewDB` in src/main/CommandLine.cpp -> `initializeDatabase` in
+ *   src/main/ApplicationUtils.cpp -> `ApplicationImpl::newDB`) deletes the SQLite files
+ *   and starts afresh (`Database::initialize`): run on a synced node it throws the ledger
+ *   away. It creates the tables, writes the schema version, upgrades it, then writes the
+ *   genesis ledger (`LedgerManager::startNewLedger`). SQLite commits with the default
+ *   synchronous=FULL (`DatabaseConfigureSessionOp`), so what it wrote is on disk when it
+ *   exits 0.
+ * - The SQLite file exists from the moment stellar-core opens it (`Database::open`, in the
+ *   constructor), long before the schema is there. A `new-db` that fails or is killed
+ *   midway (a bad config, an OOM kill, a node drain) leaves a file without schema, and the
+ *   former `[ ! -e stellar.db ] && new-db` never retried: every `run` then failed with
+ *   "No DB schema version found, try stellar-core new-db".
+ * - `run` (`setupApp` -> `Application::create(clock, cfg, newDB=false)` ->
+ *   `ApplicationImpl::initialize` -> `upgradeToCurrentSchemaAndMaybeRebuildLedger`) upgrades
+ *   an existing schema itself, so an existing database needs no step here.
+ * - `upgrade-db` (`runUpgradeDB`) does exactly that first step of `run` and stops:
+ *   `Database::upgradeToCurrentSchema` reads the schema version (`getMainDBSchemaVersion`)
+ *   and throws "No DB schema version found, try stellar-core new-db" (`getVersion`) when
+ *   `storestate` has none; `handleCommandLine` logs "Got an exception: ..." at FATAL on
+ *   stderr and exits 1. With a schema it applies the pending upgrades, checks the
+ *   network passphrase and exits 0. Any other failure (another network's database, a
+ *   schema newer than this binary, a corrupt file) also exits 1, with another message.
+ *
+ * So:
+ * - no database file: `new-db`;
+ * - the ready marker (written only after `new-db` exited 0, or after stellar-core found a
+ *   schema): nothing, `run` upgrades;
+ * - the running marker (this script's own `new-db` was interrupted; a ledger-less database
+ *   it created): `new-db` again. This also covers a `new-db` killed after it wrote the
+ *   schema but before the genesis ledger, which `upgrade-db` would take for a database;
+ * - a database without markers (a volume from before the markers): ask `upgrade-db`.
+ *   Exit 0: adopt it (ready marker). "No DB schema version found": `new-db`, there is no
+ *   ledger to lose. Anything else: stop with stellar-core's output and touch nothing; `run`
+ *   would fail the same way, and a person must look.
+ *
+ * Known gaps: on an unmarked volume, a pre-marker `new-db` killed between the schema and
+ * the genesis ledger passes `upgrade-db`, and `run` then fails with "Could not load ledger
+ * header from database" (`LedgerManagerImpl::loadLastKnownLedgerInternal`); delete
+ * stellar.db to recover. stellar-core throws the same "No DB schema version found" when
+ * only the misc database (stellar-misc.db, `Database::getMiscDBName`) lost its schema;
+ * the script then runs `new-db`, which is what stellar-core's message asks for too.
+ * Whoever restores a database into the volume removes the running marker.
+ */
+function databaseSteps(): string[] {
+  const cfg = ASSEMBLED_CONFIG;
+  return [
+    "new_db() {",
+    `  rm -f ${DB_READY_MARKER}`,
+    `  : > ${NEW_DB_RUNNING_MARKER}`,
+    `  stellar-core new-db --conf ${cfg} || { echo "stellar-core new-db failed; it runs again at the next start" >&2; exit 1; }`,
+    `  : > ${DB_READY_MARKER}`,
+    `  rm -f ${NEW_DB_RUNNING_MARKER}`,
+    "}",
+    `if [ ! -e ${DATABASE_FILE} ]; then`,
+    "  new_db",
+    `elif [ -e ${DB_READY_MARKER} ]; then`,
+    "  : # created or adopted before: stellar-core run upgrades the schema itself",
+    `elif [ -e ${NEW_DB_RUNNING_MARKER} ]; then`,
+    '  echo "the last stellar-core new-db was interrupted; running it again" >&2',
+    "  new_db",
+    `elif upgrade=$(stellar-core upgrade-db --conf ${cfg} 2>&1); then`,
+    "  printf '%s\\n' \"$upgrade\" >&2",
+    `  : > ${DB_READY_MARKER}`,
+    `elif printf '%s\\n' "$upgrade" | grep -q '${NO_SCHEMA_MESSAGE}'; then`,
+    "  printf '%s\\n' \"$upgrade\" >&2",
+    `  echo "${DATABASE_FILE} holds no schema (an interrupted new-db): running stellar-core new-db" >&2`,
+    "  new_db",
+    "else",
+    "  printf '%s\\n' \"$upgrade\" >&2",
+    `  echo "stellar-core upgrade-db could not open ${DATABASE_FILE}; leaving it untouched" >&2`,
+    "  exit 1",
+    "fi",
+  ];
 }

@@ -2,10 +2,12 @@ import type { KubeObject } from "../kube/objects.js";
 import { ADMIN_HTTP_PORT } from "../stellar/peer-address.js";
 import { DATA_DIR } from "../stellar/core-config.js";
 import { CORE_CONFIG_KEY } from "./core-configmap.js";
-import { ASSEMBLED_CONFIG, CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
+import { coreRunArgs } from "./core-args.js";
+import { CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
 import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
 import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, PEERS_HASH_KEY } from "./peers-configmap.js";
+import { coreProbes } from "./probes.js";
 
 export const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
 
@@ -25,6 +27,8 @@ export interface StatefulSetInput {
   configHash: string;
   /** LiveConnect: the image of the peer-connector sidecar (the hook server's own). */
   sidecarImage: string | undefined;
+  /** Run without `--wait-for-consensus` (first node of a Custom network); default false. */
+  forceScp?: boolean;
 }
 
 export const SIDECAR_METRICS_PORT = 9102;
@@ -64,20 +68,14 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
   const container: Record<string, unknown> = {
     name: "stellar-core",
     image: input.image,
-    args: ["run", "--conf", ASSEMBLED_CONFIG],
+    args: coreRunArgs(input.forceScp ?? false),
     ports: [
       { name: "peer", containerPort: input.peerPort, protocol: "TCP" },
       // Bound to 127.0.0.1 by stellar-core (PUBLIC_HTTP_PORT=false): named for port-forward only.
       { name: "http", containerPort: ADMIN_HTTP_PORT, protocol: "TCP" },
     ],
-    // The admin port answers on 127.0.0.1 only, so kubelet cannot httpGet it.
-    readinessProbe: { tcpSocket: { port: "peer" }, periodSeconds: 10, failureThreshold: 3 },
-    livenessProbe: {
-      tcpSocket: { port: "peer" },
-      initialDelaySeconds: 60,
-      periodSeconds: 20,
-      failureThreshold: 6,
-    },
+    // Exec probes asking stellar-core's admin port (127.0.0.1 only): ready = in consensus.
+    ...coreProbes(),
     ...(input.resources === undefined ? {} : { resources: input.resources }),
     securityContext: { allowPrivilegeEscalation: false },
     volumeMounts: [

@@ -12,7 +12,11 @@ import type { AddressInfo } from "node:net";
  * - unknown commands: 404 with an HTML page;
  * - `peers`: `pending_peers` (bare `IP:port` strings) and `authenticated_peers`
  *   (objects with `address` `IP:port` and `id`), each split in `outbound` and `inbound`,
- *   `null` when empty, pretty-printed with three spaces as jsoncpp's toStyledString does;
+ *   `null` when empty, pretty-printed with three spaces (jsoncpp's toStyledString also
+ *   writes ` : ` between key and value; JSON readers do not care);
+ * - `info`: `ApplicationImpl::getJsonInfo` written by jsoncpp's StyledWriter exactly
+ *   (`"state" : "Synced!"`, keys sorted), with the state `state` names, one of
+ *   `ApplicationImpl::getStateHuman`'s (src/main/ApplicationImpl.cpp);
  * - `connect?peer=NAME&port=N`: resolves NAME to an IPv4 address, answers
  *   `Connect to: NAME:N` and connects afterwards (pending, then authenticated after
  *   `handshakeMs`). A name it cannot resolve answers `{"exception": "Could not resolve
@@ -30,8 +34,21 @@ export interface FakeStellarCoreOptions {
   readonly handshakeMs?: number;
   /** Answer every command with the booting error. */
   readonly booting?: boolean;
+  /** The state `info` reports; "Synced!" unless told. */
+  readonly state?: CoreState;
   readonly port?: number;
 }
+
+/** `ApplicationImpl::getStateHuman` (src/main/ApplicationImpl.cpp, v27.1.0), in order. */
+export const CORE_STATES = [
+  "Booting",
+  "Joining SCP",
+  "Connected",
+  "Catching up",
+  "Synced!",
+  "Stopping",
+] as const;
+export type CoreState = (typeof CORE_STATES)[number];
 
 export interface ConnectRequest {
   readonly peer: string | null;
@@ -64,6 +81,8 @@ export class FakeStellarCore {
   /** `connect` asked for a peer that was already connected or pending (stellar-core logs an internal bug). */
   duplicateConnects = 0;
   booting: boolean;
+  /** What `info` reports as `state`; tests change it as the node moves on. */
+  state: CoreState;
   handshakeMs: number;
 
   readonly #peers = new Map<string, Peer>();
@@ -76,6 +95,7 @@ export class FakeStellarCore {
     this.refusing = new Set(options.refusing ?? []);
     this.handshakeMs = options.handshakeMs ?? 0;
     this.booting = options.booting ?? false;
+    this.state = options.state ?? "Synced!";
     this.#port = options.port ?? 0;
   }
 
@@ -165,7 +185,7 @@ export class FakeStellarCore {
     let body: string;
     try {
       if (command === "peers") body = this.#peersReply();
-      else if (command === "info") body = styled({ info: { state: "Synced!" } });
+      else if (command === "info") body = this.#infoReply();
       else body = this.#connect(url.searchParams);
     } catch (error: unknown) {
       body = JSON.stringify({ exception: error instanceof Error ? error.message : "generic" });
@@ -222,6 +242,35 @@ export class FakeStellarCore {
     return `Connect to: ${target}`;
   }
 
+  /** The fields of `ApplicationImpl::getJsonInfo` a probe or a person looks at. */
+  #infoReply(): string {
+    const peers = [...this.#peers.values()];
+    return jsoncppStyled({
+      info: {
+        build: "v27.1.0 (fake)",
+        ledger: {
+          age: 3,
+          baseFee: 100,
+          baseReserve: 5000000,
+          closeTime: 1700000000,
+          hash: "0".repeat(64),
+          maxTxSetSize: 100,
+          num: 1234,
+          version: 23,
+        },
+        network: "Test SDF Network ; September 2015",
+        peers: {
+          authenticated_count: peers.filter((peer) => peer.authenticated).length,
+          pending_count: peers.filter((peer) => !peer.authenticated).length,
+        },
+        protocol_version: 23,
+        quorum: { qset: { agree: 1, fail_at: 0, hash: "abcdef", ledger: 1233, missing: [] } },
+        startedOn: "2024-01-01T00:00:00Z",
+        state: this.state,
+      },
+    });
+  }
+
   #peersReply(): string {
     const peers = [...this.#peers.values()];
     const pending = (direction: Peer["direction"]): string[] | null =>
@@ -261,6 +310,111 @@ function orNull<T>(items: T[]): T[] | null {
 /** jsoncpp's toStyledString: three-space indentation and a final newline. */
 function styled(value: unknown): string {
   return `${JSON.stringify(value, null, 3)}\n`;
+}
+
+type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+
+/**
+ * jsoncpp's `Json::StyledWriter::write` (lib/json/jsoncpp.cpp in stellar-core v27.1.0),
+ * which `Json::Value::toStyledString` uses: three-space indentation, `"key" : value`, keys
+ * sorted (a `std::map`), short arrays of scalars on one line (`[ 1, 2 ]`) when they fit in
+ * 74 columns, a final newline.
+ */
+export function jsoncppStyled(root: Json): string {
+  const rightMargin = 74;
+  let document = "";
+  let indentString = "";
+  let childValues: string[] = [];
+  let addChildValues = false;
+  const pushValue = (text: string): void => {
+    if (addChildValues) childValues.push(text);
+    else document += text;
+  };
+  const writeIndent = (): void => {
+    if (document.length > 0) {
+      const last = document[document.length - 1];
+      if (last === " ") return;
+      if (last !== "\n") document += "\n";
+    }
+    document += indentString;
+  };
+  const writeWithIndent = (text: string): void => {
+    writeIndent();
+    document += text;
+  };
+  const isContainerWithChildren = (value: Json): boolean =>
+    value !== null &&
+    typeof value === "object" &&
+    (Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0);
+  const isMultilineArray = (values: readonly Json[]): boolean => {
+    let multiline = values.length * 3 >= rightMargin;
+    childValues = [];
+    for (const child of values) {
+      if (multiline) break;
+      multiline = isContainerWithChildren(child);
+    }
+    if (!multiline) {
+      addChildValues = true;
+      let lineLength = 4 + (values.length - 1) * 2;
+      for (const child of values) {
+        writeValue(child);
+        lineLength += childValues[childValues.length - 1]?.length ?? 0;
+      }
+      addChildValues = false;
+      multiline = lineLength >= rightMargin;
+    }
+    return multiline;
+  };
+  const writeArray = (values: readonly Json[]): void => {
+    if (values.length === 0) {
+      pushValue("[]");
+      return;
+    }
+    if (isMultilineArray(values)) {
+      writeWithIndent("[");
+      indentString += "   ";
+      const written = childValues;
+      values.forEach((child, index) => {
+        const text = written[index];
+        if (written.length > 0 && text !== undefined) writeWithIndent(text);
+        else {
+          writeIndent();
+          writeValue(child);
+        }
+        if (index < values.length - 1) document += ",";
+      });
+      indentString = indentString.slice(3);
+      writeWithIndent("]");
+    } else {
+      document += `[ ${childValues.join(", ")} ]`;
+    }
+  };
+  function writeValue(value: Json): void {
+    if (value === null) pushValue("null");
+    else if (typeof value === "string") pushValue(JSON.stringify(value));
+    else if (typeof value === "number" || typeof value === "boolean") pushValue(String(value));
+    else if (Array.isArray(value)) writeArray(value as readonly Json[]);
+    else {
+      const object = value as { readonly [key: string]: Json };
+      const names = Object.keys(object).sort();
+      if (names.length === 0) {
+        pushValue("{}");
+        return;
+      }
+      writeWithIndent("{");
+      indentString += "   ";
+      names.forEach((name, index) => {
+        writeWithIndent(JSON.stringify(name));
+        document += " : ";
+        writeValue(object[name] ?? null);
+        if (index < names.length - 1) document += ",";
+      });
+      indentString = indentString.slice(3);
+      writeWithIndent("}");
+    }
+  }
+  writeValue(root);
+  return `${document}\n`;
 }
 
 function reply(response: ServerResponse, status: number, type: string, body: string): void {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync, spawn } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -14,10 +14,77 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "smol-toml";
 import { sha256Hex } from "../../hooks/hash.js";
-import { initScript } from "../../hooks/render/init-script.js";
+import { initScript, type ConfigMapWait } from "../../hooks/render/init-script.js";
+
+const SEED = "SDTLYR2TX6276G35B2CZP45RSRPXIYMKOCOZRZ4AKALLTKKDXB3LZVVY";
+
+/** The real sleep, for the fake one on PATH to delegate to. */
+const REAL_SLEEP = spawnSync("/bin/sh", ["-c", "command -v sleep"], {
+  encoding: "utf8",
+}).stdout.trim();
+
+/**
+ * Stands in for the image's stellar-core v27.1.0, with the database as a text file
+ * (`schema N`, `ledger N` lines) instead of SQLite. It does what the commands the script
+ * uses do, as far as the script can tell:
+ * - any failure: `handleCommandLine` (src/main/CommandLine.cpp) catches the exception,
+ *   logs "Got an exception: <what>" and REPORT_INTERNAL_BUG at FATAL on stderr (the console
+ *   sink, src/util/Logging.cpp), exits 1;
+ * - `new-db` (`runNewDB` -> `initializeDatabase` -> `ApplicationImpl::newDB`): the file
+ *   exists once `Database::open` ran, `Database::initialize` deletes and recreates it and
+ *   writes schema 25 (`putMainSchemaVersion(MIN_SCHEMA_VERSION)`), `upgradeToCurrentSchema`
+ *   takes it to 28, `LedgerManager::startNewLedger` writes the genesis ledger; exit 0.
+ *   FAKE_NEW_DB_KILLED=before-schema|before-ledger kills it (SIGKILL) at those points;
+ * - `upgrade-db` (`runUpgradeDB`): opens (creates) the file; without a schema version
+ *   `getVersion` (src/database/Database.cpp) throws "No DB schema version found, try
+ *   stellar-core new-db"; with one it upgrades to 28 and exits 0, unless
+ *   FAKE_UPGRADE_DB_FAILS holds another exception (e.g. `validateNetworkPassphrase`'s).
+ */
+function fakeStellarCore(root: string): string {
+  return `#!/bin/sh
+db=${root}/data/stellar.db
+echo "$*" >> ${root}/stellar-core.log
+command=$1; shift
+conf=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --conf) conf=$2; shift 2 ;;
+    *) shift ;;
+  esac
+done
+log() { echo "2024-01-01T00:00:00.000 GDTLY [$1] $2" >&2; }
+fatal() {
+  log "default FATAL" "Got an exception: $1"
+  log "default FATAL" "Please report this bug along with this log file if this was not expected"
+  exit 1
+}
+[ -r "$conf" ] || fatal "No config file $conf found"
+log "default INFO" "Config from $conf"
+case "$command" in
+  new-db)
+    : > "$db"
+    if [ "\${FAKE_NEW_DB_KILLED:-}" = before-schema ]; then kill -9 $$; fi
+    echo "schema 25" > "$db"
+    if [ "\${FAKE_NEW_DB_KILLED:-}" = before-ledger ]; then kill -9 $$; fi
+    printf 'schema 28\\nledger 1\\n' > "$db"
+    log "default INFO" "* The next launch will catchup from the network afresh."
+    ;;
+  upgrade-db)
+    [ -e "$db" ] || : > "$db"
+    grep -q '^schema ' "$db" || fatal "No DB schema version found, try stellar-core new-db"
+    [ -z "\${FAKE_UPGRADE_DB_FAILS:-}" ] || fatal "$FAKE_UPGRADE_DB_FAILS"
+    { echo "schema 28"; grep -v '^schema ' "$db"; } > "$db.new" && mv "$db.new" "$db"
+    log "Database INFO" "DB schema is in current version"
+    ;;
+  *) fatal "unexpected command $command (fake stellar-core)" ;;
+esac
+`;
+}
+
+const FAST: ConfigMapWait = { pollSeconds: 0.01, waitSeconds: 60 };
 
 /** The init container's script, run by a real /bin/sh with its paths moved into a temp dir. */
-function setup(peers: string, history: string[], config: string) {
+function setup(peers: string, history: string[], config: string, wait: ConfigMapWait = FAST) {
   const root = mkdtempSync(join(tmpdir(), "init-script-"));
   for (const dir of ["peers", "config", "run", "data", "bin"]) mkdirSync(join(root, dir));
   writeFileSync(join(root, "peers/KNOWN_PEERS"), peers);
@@ -33,13 +100,15 @@ function setup(peers: string, history: string[], config: string) {
   );
   writeFileSync(join(root, "peers/peers-hash-history"), history.map((h) => `${h}\n`).join(""));
   writeFileSync(join(root, "config/stellar-core.cfg"), config);
-  // Stands in for the stellar-core binary of the image: records that new-db ran.
-  writeFileSync(
-    join(root, "bin/stellar-core"),
-    `#!/bin/sh\necho "$@" >> ${root}/new-db.log\ntouch ${root}/data/stellar.db\n`,
-  );
+  writeFileSync(join(root, "bin/stellar-core"), fakeStellarCore(root));
   chmodSync(join(root, "bin/stellar-core"), 0o755);
-  const script = initScript("peers-hash", "peers-hash-history", "stellar-core.cfg")
+  // Records each wait, so tests see the script poll without timing it.
+  writeFileSync(
+    join(root, "bin/sleep"),
+    `#!/bin/sh\necho "$1" >> ${root}/sleep.log\nexec ${REAL_SLEEP} "$1"\n`,
+  );
+  chmodSync(join(root, "bin/sleep"), 0o755);
+  const script = initScript("peers-hash", "peers-hash-history", "stellar-core.cfg", wait)
     .replaceAll("/etc/stellar/peers", join(root, "peers"))
     .replaceAll("/etc/stellar/config", join(root, "config"))
     .replaceAll("/run/stellar", join(root, "run"))
@@ -49,7 +118,7 @@ function setup(peers: string, history: string[], config: string) {
 
 const env = (root: string, extra: Record<string, string>) => ({
   PATH: `${join(root, "bin")}:${process.env["PATH"] ?? ""}`,
-  NODE_SEED: "SDTLYR2TX6276G35B2CZP45RSRPXIYMKOCOZRZ4AKALLTKKDXB3LZVVY",
+  NODE_SEED: SEED,
   ...extra,
 });
 
@@ -57,84 +126,247 @@ const CONFIG =
   'HTTP_PORT = 11626\nNETWORK_PASSPHRASE = "Test SDF Network ; September 2015"\n\n[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ["$a"]\n';
 const PEERS = "a-0.a.ns.svc.cluster.local:11625\nb-0.b.ns.svc.cluster.local:11725\n";
 
+/** A pod with current ConfigMaps: runs the script once, as kubelet starts the init container. */
+function node(options: { config?: string } = {}) {
+  const config = options.config ?? CONFIG;
+  const { root, script } = setup(PEERS, [], config);
+  const start = (extra: Record<string, string> = {}): SpawnSyncReturns<string> =>
+    spawnSync("/bin/sh", ["-c", script], {
+      env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(config), ...extra }),
+      encoding: "utf8",
+    });
+  const file = (path: string): string | undefined =>
+    existsSync(join(root, path)) ? readFileSync(join(root, path), "utf8") : undefined;
+  /** The stellar-core commands run so far, e.g. `new-db`, `upgrade-db`. */
+  const coreCommands = (): string[] =>
+    (file("stellar-core.log") ?? "")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(" ")[0] ?? "");
+  return { root, script, start, file, coreCommands };
+}
+
+const READY_MARKER = "data/.stellar-peers-db-ready";
+const RUNNING_MARKER = "data/.stellar-peers-new-db-running";
+
 describe("init container script", () => {
   it("assembles one TOML file with KNOWN_PEERS and NODE_SEED at top level, and creates the database once", () => {
-    const { root, script } = setup(PEERS, [], CONFIG);
-    const run = () =>
-      spawnSync("/bin/sh", ["-c", script], {
-        env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(CONFIG) }),
-        encoding: "utf8",
-      });
-    const first = run();
+    const pod = node();
+    const first = pod.start();
     assert.equal(first.status, 0, first.stderr);
-    const assembled = parse(readFileSync(join(root, "run/stellar-core.cfg"), "utf8"));
+    const assembled = parse(pod.file("run/stellar-core.cfg") ?? "");
     assert.deepEqual(assembled["KNOWN_PEERS"], [
       "a-0.a.ns.svc.cluster.local:11625",
       "b-0.b.ns.svc.cluster.local:11725",
     ]);
-    assert.equal(
-      assembled["NODE_SEED"],
-      "SDTLYR2TX6276G35B2CZP45RSRPXIYMKOCOZRZ4AKALLTKKDXB3LZVVY",
-    );
+    assert.equal(assembled["NODE_SEED"], SEED);
     assert.equal((assembled["QUORUM_SET"] as Record<string, unknown>)["THRESHOLD_PERCENT"], 67);
-    assert.equal(run().status, 0);
-    assert.equal(
-      readFileSync(join(root, "new-db.log"), "utf8").trim().split("\n").length,
-      1,
-      "new-db runs only on an empty volume",
-    );
+    assert.equal(pod.start().status, 0);
+    assert.deepEqual(pod.coreCommands(), ["new-db"], "new-db runs once, on the empty volume");
+    assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 1\n");
+    assert.ok(pod.file(READY_MARKER) !== undefined, "marked ready after new-db");
+    assert.equal(pod.file(RUNNING_MARKER), undefined);
   });
 
-  it("refuses a Secret that holds no seed", () => {
-    const { root, script } = setup(PEERS, [], CONFIG);
-    const result = spawnSync("/bin/sh", ["-c", script], {
-      env: {
-        ...env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(CONFIG) }),
-        NODE_SEED: "GABC",
-      },
-      encoding: "utf8",
+  describe("seed", () => {
+    for (const [what, suffix] of [
+      ["the newline kubectl create secret --from-file keeps", "\n"],
+      ["spaces, tabs, CR and newlines", " \t\r\n \n"],
+    ] as const) {
+      it(`drops trailing whitespace: ${what}`, () => {
+        const pod = node();
+        const result = pod.start({ NODE_SEED: `${SEED}${suffix}` });
+        assert.equal(result.status, 0, result.stderr);
+        const assembled = pod.file("run/stellar-core.cfg") ?? "";
+        assert.ok(assembled.split("\n").includes(`NODE_SEED="${SEED}"`), assembled);
+        assert.equal(parse(assembled)["NODE_SEED"], SEED);
+      });
+    }
+
+    const malformed: readonly (readonly [string, string])[] = [
+      ["a public key", "GATC2NB3IJEVAV26MVWHG6UBRCHZNHNEVOZLTQGHZ3K5ZY7K6H4P6PSI"],
+      ["one character short", SEED.slice(0, 55)],
+      ["one character long", `${SEED}A`],
+      ["lower case", SEED.toLowerCase()],
+      ["base32 padding", `${SEED.slice(0, 55)}=`],
+      ["outside the base32 alphabet (0, 1, 8, 9)", `${SEED.slice(0, 52)}0189`],
+      ["leading space", ` ${SEED}`],
+      ["two seeds on two lines", `${SEED}\n${SEED}`],
+      ["a TOML injection", `${SEED.slice(0, 40)}"\nFOO = "x`],
+      ["empty", ""],
+      ["only a newline", "\n"],
+    ];
+    for (const [what, value] of malformed) {
+      it(`refuses a seed that is ${what}, without echoing it`, () => {
+        const pod = node();
+        const result = pod.start({ NODE_SEED: value });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /STELLAR_CORE_SEED must hold a secret seed/);
+        const output = result.stdout + result.stderr;
+        for (const part of value.split(/\s+/).filter((p) => p.length >= 8)) {
+          assert.ok(!output.includes(part), `the output holds the value: ${output}`);
+          assert.ok(!output.includes(part.slice(0, 12)), `the output holds part of it: ${output}`);
+        }
+        assert.equal(pod.file("run/stellar-core.cfg"), undefined);
+        assert.deepEqual(pod.coreCommands(), [], "stellar-core never ran");
+      });
+    }
+
+    it("refuses a Secret without the key's value (NODE_SEED unset)", () => {
+      const pod = node();
+      const { NODE_SEED: _dropped, ...withoutSeed } = env(pod.root, {
+        PEERS_HASH: sha256Hex(PEERS),
+        CONFIG_HASH: sha256Hex(CONFIG),
+      });
+      const result = spawnSync("/bin/sh", ["-c", pod.script], {
+        env: withoutSeed,
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /must hold a secret seed.*it is empty/);
     });
-    assert.equal(result.status, 1);
-    assert.match(result.stderr, /must hold a secret seed/);
-    assert.equal(existsSync(join(root, "run/stellar-core.cfg")), false);
   });
 
-  it("takes a peers list newer than the pod template at once (its hash is in the history)", () => {
-    const older = "a-0.a.ns.svc.cluster.local:11625\n";
-    const { root, script } = setup(PEERS, [sha256Hex(older)], CONFIG);
-    const started = Date.now();
-    const result = spawnSync("/bin/sh", ["-c", script], {
-      env: env(root, { PEERS_HASH: sha256Hex(older), CONFIG_HASH: sha256Hex(CONFIG) }),
-      encoding: "utf8",
+  describe("database", () => {
+    it("never runs new-db on an existing database from before the markers: upgrade-db finds its schema", () => {
+      const pod = node();
+      writeFileSync(join(pod.root, "data/stellar.db"), "schema 27\nledger 58000000\n");
+      const first = pod.start();
+      assert.equal(first.status, 0, first.stderr);
+      assert.deepEqual(pod.coreCommands(), ["upgrade-db"]);
+      assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 58000000\n", "ledger kept");
+      assert.ok(pod.file(READY_MARKER) !== undefined, "adopted");
+      // Marked: later starts leave the schema to `stellar-core run`.
+      assert.equal(pod.start().status, 0);
+      assert.deepEqual(pod.coreCommands(), ["upgrade-db"]);
+      assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 58000000\n");
     });
-    assert.equal(result.status, 0, result.stderr);
-    assert.ok(Date.now() - started < 1500, "did not wait");
+
+    it("runs new-db on a database file without schema (a new-db interrupted before the markers)", () => {
+      const pod = node();
+      writeFileSync(join(pod.root, "data/stellar.db"), "");
+      const result = pod.start();
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(pod.coreCommands(), ["upgrade-db", "new-db"]);
+      assert.match(result.stderr, /No DB schema version found/);
+      assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 1\n");
+      assert.ok(pod.file(READY_MARKER) !== undefined);
+      assert.equal(pod.start().status, 0);
+      assert.deepEqual(pod.coreCommands(), ["upgrade-db", "new-db"], "once");
+    });
+
+    for (const killed of ["before-schema", "before-ledger"] as const) {
+      it(`runs new-db again after its own new-db was killed ${killed}, without asking upgrade-db`, () => {
+        const pod = node();
+        const interrupted = pod.start({ FAKE_NEW_DB_KILLED: killed });
+        assert.equal(interrupted.status, 1);
+        assert.match(interrupted.stderr, /new-db failed/);
+        assert.ok(pod.file("data/stellar.db") !== undefined, "the file is left behind");
+        assert.ok(pod.file(RUNNING_MARKER) !== undefined);
+        assert.equal(pod.file(READY_MARKER), undefined);
+        const next = pod.start();
+        assert.equal(next.status, 0, next.stderr);
+        // upgrade-db would take a killed-before-ledger database (it has a schema) for one.
+        assert.deepEqual(pod.coreCommands(), ["new-db", "new-db"]);
+        assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 1\n");
+        assert.ok(pod.file(READY_MARKER) !== undefined);
+        assert.equal(pod.file(RUNNING_MARKER), undefined);
+      });
+    }
+
+    it("stops, touching nothing, when upgrade-db fails for another reason", () => {
+      const pod = node();
+      writeFileSync(join(pod.root, "data/stellar.db"), "schema 28\nledger 58000000\n");
+      const message =
+        'NETWORK_PASSPHRASE "Test SDF Network ; September 2015" does not match previous NETWORK_PASSPHRASE "Public Global Stellar Network ; September 2015"';
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const result = pod.start({ FAKE_UPGRADE_DB_FAILS: message });
+        assert.equal(result.status, 1);
+        assert.ok(result.stderr.includes(message), result.stderr);
+        assert.match(result.stderr, /leaving it untouched/);
+      }
+      assert.deepEqual(pod.coreCommands(), ["upgrade-db", "upgrade-db"]);
+      assert.equal(pod.file("data/stellar.db"), "schema 28\nledger 58000000\n");
+      assert.equal(pod.file(READY_MARKER), undefined);
+    });
+
+    it("runs new-db when the database file is gone, marker or not", () => {
+      const pod = node();
+      writeFileSync(join(pod.root, READY_MARKER), "");
+      const result = pod.start();
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(pod.coreCommands(), ["new-db"]);
+    });
   });
 
-  it("waits while the mounted peers are older than the pod template, until kubelet updates them", async () => {
-    const older = "a-0.a.ns.svc.cluster.local:11625\n";
-    const { root, script } = setup(older, [], CONFIG);
-    const child = spawn("/bin/sh", ["-c", script], {
-      env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(CONFIG) }),
+  describe("ConfigMap wait", () => {
+    it("takes a peers list newer than the pod template at once (its hash is in the history)", () => {
+      const older = "a-0.a.ns.svc.cluster.local:11625\n";
+      const { root, script } = setup(PEERS, [sha256Hex(older)], CONFIG);
+      const result = spawnSync("/bin/sh", ["-c", script], {
+        env: env(root, { PEERS_HASH: sha256Hex(older), CONFIG_HASH: sha256Hex(CONFIG) }),
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(existsSync(join(root, "sleep.log")), false, "did not wait");
     });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.equal(
-      existsSync(join(root, "run/stellar-core.cfg")),
-      false,
-      "started with the old list",
-    );
-    // kubelet swaps the volume's files; here one by one, peers-hash last.
-    writeFileSync(
-      join(root, "peers/peers.toml.new"),
-      'KNOWN_PEERS = ["b-0.b.ns.svc.cluster.local:11725"]\n',
-    );
-    renameSync(join(root, "peers/peers.toml.new"), join(root, "peers/peers.toml"));
-    writeFileSync(join(root, "peers/KNOWN_PEERS.new"), PEERS);
-    renameSync(join(root, "peers/KNOWN_PEERS.new"), join(root, "peers/KNOWN_PEERS"));
-    writeFileSync(join(root, "peers/peers-hash.new"), sha256Hex(PEERS));
-    renameSync(join(root, "peers/peers-hash.new"), join(root, "peers/peers-hash"));
-    assert.equal(await exited, 0);
-    assert.match(readFileSync(join(root, "run/stellar-core.cfg"), "utf8"), /b-0\.b\.ns/);
+
+    it("waits while the mounted peers are older than the pod template, until kubelet updates them", async () => {
+      const older = "a-0.a.ns.svc.cluster.local:11625\n";
+      const { root, script } = setup(older, [], CONFIG);
+      const child = spawn("/bin/sh", ["-c", script], {
+        env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(CONFIG) }),
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const polls = () =>
+        existsSync(join(root, "sleep.log"))
+          ? readFileSync(join(root, "sleep.log"), "utf8").split("\n").filter(Boolean)
+          : [];
+      while (polls().length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(polls().slice(0, 3), ["0.01", "0.01", "0.01"], "polls at the interval");
+      assert.equal(
+        existsSync(join(root, "run/stellar-core.cfg")),
+        false,
+        "started with the old list",
+      );
+      // kubelet swaps the volume's files; here one by one, peers-hash last.
+      writeFileSync(
+        join(root, "peers/peers.toml.new"),
+        'KNOWN_PEERS = ["b-0.b.ns.svc.cluster.local:11725"]\n',
+      );
+      renameSync(join(root, "peers/peers.toml.new"), join(root, "peers/peers.toml"));
+      writeFileSync(join(root, "peers/KNOWN_PEERS.new"), PEERS);
+      renameSync(join(root, "peers/KNOWN_PEERS.new"), join(root, "peers/KNOWN_PEERS"));
+      writeFileSync(join(root, "peers/peers-hash.new"), sha256Hex(PEERS));
+      renameSync(join(root, "peers/peers-hash.new"), join(root, "peers/peers-hash"));
+      assert.equal(await exited, 0);
+      assert.match(readFileSync(join(root, "run/stellar-core.cfg"), "utf8"), /b-0\.b\.ns/);
+    });
+
+    it("gives up after the wait, with a warning, and starts with the ConfigMaps as mounted", () => {
+      const { root, script } = setup(PEERS, [], CONFIG, { pollSeconds: 0.01, waitSeconds: 0.05 });
+      const result = spawnSync("/bin/sh", ["-c", script], {
+        env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex("another config") }),
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /warning: config_current still false after 0\.05s/);
+      assert.equal(readFileSync(join(root, "sleep.log"), "utf8"), "0.01\n".repeat(5));
+      assert.ok(existsSync(join(root, "run/stellar-core.cfg")));
+    });
+
+    it("polls every 2 s for 180 s unless told otherwise, and refuses a nonsensical interval", () => {
+      const script = initScript("peers-hash", "peers-hash-history", "stellar-core.cfg");
+      assert.match(script, /^ {4}sleep 2$/m);
+      assert.match(script, /if \[ "\$polls" -ge 90 \]/);
+      assert.match(script, /after 180s/);
+      for (const wait of [
+        { pollSeconds: 0, waitSeconds: 10 },
+        { pollSeconds: Number.NaN, waitSeconds: 10 },
+        { pollSeconds: 1, waitSeconds: -1 },
+      ]) {
+        assert.throws(() => initScript("a", "b", "c", wait));
+      }
+    });
   });
 });
