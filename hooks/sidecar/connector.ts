@@ -21,15 +21,20 @@ export type Resolver = (host: string) => Promise<string>;
 export const lookupFirstIPv4: Resolver = async (host) =>
   (await lookup(host, { family: 4 })).address;
 
+/** The connector's time and its one timer: injected, so a test can run it on fake time. */
 export interface Clock {
   now(): number;
-  setTimeout(callback: () => void, ms: number): { cancel(): void };
+  /**
+   * Runs `task` in `ms`. The task may return a promise (the round it started): a test clock
+   * awaits it before it moves time on; the system clock lets it run.
+   */
+  setTimeout(task: () => Promise<void> | undefined, ms: number): { cancel(): void };
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => {
-    const timer = setTimeout(callback, ms);
+  setTimeout: (task, ms) => {
+    const timer = setTimeout(() => void task(), ms);
     timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },
@@ -147,11 +152,6 @@ export class PeerConnector {
     };
   }
 
-  /** Runs a round as soon as possible (a round in progress is followed by another). */
-  wake(): void {
-    this.#schedule(this.#clock.now());
-  }
-
   #schedule(at: number): void {
     if (this.#stopped || at >= this.#timerAt) return;
     this.#timer?.cancel();
@@ -160,17 +160,18 @@ export class PeerConnector {
       () => {
         this.#timer = undefined;
         this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#startRound();
+        return this.#startRound();
       },
       Math.max(0, at - this.#clock.now()),
     );
   }
 
-  #startRound(): void {
-    if (this.#stopped) return;
+  /** Starts a round, or marks one to follow the round in progress; returns the round started. */
+  #startRound(): Promise<void> | undefined {
+    if (this.#stopped) return undefined;
     if (this.#round !== undefined) {
       this.#rerun = true;
-      return;
+      return undefined;
     }
     this.#round = this.#runRound().finally(() => {
       this.#round = undefined;
@@ -180,6 +181,7 @@ export class PeerConnector {
         this.#schedule(this.#clock.now());
       }
     });
+    return this.#round;
   }
 
   async #runRound(): Promise<void> {
@@ -229,6 +231,8 @@ export class PeerConnector {
     this.#connected = plan.connected.map((peer) => peer.key);
     metrics.connectedPeers.set(plan.connected.length);
     const backoff = new Map(plan.backoff);
+    // When a peer attempted in this round may be retried; the plan knows the others'.
+    const retries: number[] = [];
 
     for (const peer of plan.connectNow) {
       const result = await core.connect(peer, this.#abort.signal);
@@ -243,6 +247,7 @@ export class PeerConnector {
         this.#random(),
       );
       backoff.set(peer.key, entry);
+      retries.push(entry.nextAttemptAt);
       const retryInMs = entry.nextAttemptAt - now;
       if (result.kind === "ok") {
         this.#log.info(
@@ -269,13 +274,14 @@ export class PeerConnector {
     }
     this.#backoff = backoff;
 
-    const due = [now + pollMs, this.#nextResyncAt];
-    for (const entry of backoff.values()) due.push(entry.nextAttemptAt);
+    const due = [now + pollMs, this.#nextResyncAt, ...retries];
+    if (plan.nextWakeAt !== undefined) due.push(plan.nextWakeAt);
     const coreRetryAt = this.#coreRetryAt();
     if (coreRetryAt !== undefined) due.push(coreRetryAt);
     return Math.min(...due);
   }
 
+  /** A method, not a field read: #coreDown may have set it since this round cleared it. */
   #coreRetryAt(): number | undefined {
     return this.#coreBackoff?.nextAttemptAt;
   }

@@ -57,7 +57,12 @@ export interface ConnectionPlan {
    * drops later is reconnected at once), as are entries of peers no longer listed.
    */
   readonly backoff: BackoffState;
-  /** The earliest `nextAttemptAt` among the waiting peers, if any. */
+  /**
+   * When to look again for this plan's sake, if ever: the earliest `nextAttemptAt` after
+   * `now` of a listed peer that is not connected. That is the waiting peers', and a pending
+   * peer's too (if its handshake fails meanwhile, it is retried then). A pending peer whose
+   * backoff is over adds nothing: only a new look at stellar-core can change its state.
+   */
   readonly nextWakeAt: number | undefined;
 }
 
@@ -107,11 +112,13 @@ export function planConnections(
     }
   }
 
-  const nextWakeAt = waiting.reduce<number | undefined>(
-    (earliest, { nextAttemptAt }) =>
-      earliest === undefined ? nextAttemptAt : Math.min(earliest, nextAttemptAt),
-    undefined,
-  );
+  const wakeAts = [
+    ...waiting.map(({ nextAttemptAt }) => nextAttemptAt),
+    ...pending
+      .map((peer) => kept.get(peer.key)?.nextAttemptAt)
+      .filter((at): at is number => at !== undefined && at > now),
+  ];
+  const nextWakeAt = wakeAts.length === 0 ? undefined : Math.min(...wakeAts);
   return { connectNow, connected, pending, waiting, backoff: kept, nextWakeAt };
 }
 

@@ -13,7 +13,6 @@ import {
   type NamespaceSyncResult,
 } from "../../hooks/namespace/summary.js";
 import { FIXED_NOW, stellarNode, type NodeOptions } from "../support/fixtures.js";
-import { assertGolden } from "../support/golden.js";
 
 const NS = "stellar";
 const NAMESPACE_UID = "uid-namespace-stellar";
@@ -468,30 +467,6 @@ describe("namespace customize", () => {
         { apiVersion: "v1", resource: "configmaps", namespace: NS, names: ["stellar-peers"] },
       ],
     });
-  });
-});
-
-describe("namespace summary (golden files)", () => {
-  it("a namespace of four validators: Mainnet, suspended, custom port, ready", () => {
-    const nodes = [
-      node("validator-a", { ready: true }),
-      node("validator-b", { spec: { suspended: true } }),
-      node("validator-c", { validatorConfig: { peerPort: 11725 }, ready: false }),
-      node("mainnet-a", { spec: { network: "Mainnet" }, ready: true }),
-      node("horizon", { spec: { nodeType: "Horizon" } }),
-    ];
-    assertGolden("namespace-summary", syncNamespace(request({ nodes }), OPTIONS).response);
-  });
-
-  it("a foreign ConfigMap stellar-peers", () => {
-    const result = syncNamespace(
-      request({
-        nodes: [node("validator-a")],
-        configMaps: [configMap([{ kind: "StellarNode", name: "stellar", uid: "uid-sn" }])],
-      }),
-      OPTIONS,
-    );
-    assertGolden("namespace-conflict", result.response);
   });
 });
 

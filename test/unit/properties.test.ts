@@ -3,8 +3,9 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { isDns1123Subdomain, isLabelValue } from "../../hooks/kube/names.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import { syncStellarNode } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
 import { FIXED_NOW, stellarNode, syncRequest } from "../support/fixtures.js";
+import { assertProperty } from "../support/property.js";
 
 const OPTIONS = { clusterDomain: "cluster.local", now: FIXED_NOW };
 type NodeShapeOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
@@ -66,7 +67,7 @@ function run(
   // v1 keys by name only; Metacontroller only uses it for one namespace.
   const related =
     scenario.version === "v1" ? others.filter((o) => o.metadata.namespace === "stellar") : others;
-  return syncStellarNode(
+  return syncResponse(
     syncRequest(selfObject, {
       related: order([selfObject, ...related]),
       version: scenario.version,
@@ -77,7 +78,7 @@ function run(
 
 describe("properties over any set of related StellarNodes", () => {
   it("never lists self; the list is sorted and unique; it holds only same-namespace peers", () => {
-    fc.assert(
+    assertProperty(
       fc.property(scenarioArb, (scenario) => {
         const response = run(scenario, (nodes) => nodes);
         const peers = response.status.peers ?? [];
@@ -93,7 +94,7 @@ describe("properties over any set of related StellarNodes", () => {
   });
 
   it("gives byte-identical output for any permutation of the request", () => {
-    fc.assert(
+    assertProperty(
       fc.property(scenarioArb, fc.integer(), (scenario, seed) => {
         const straight = JSON.stringify(run(scenario, (nodes) => nodes));
         const shuffled = JSON.stringify(
@@ -115,7 +116,7 @@ describe("properties over any set of related StellarNodes", () => {
   });
 
   it("renders only names and labels Kubernetes accepts", () => {
-    fc.assert(
+    assertProperty(
       fc.property(scenarioArb, (scenario) => {
         const response = run(scenario, (nodes) => nodes);
         for (const child of response.children) {

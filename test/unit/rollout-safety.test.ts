@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { assertProperty } from "../support/property.js";
 import { RolloutWorld, type SimEvent } from "../support/rollout-sim.js";
 
 const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
@@ -28,7 +29,7 @@ const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
 
 describe("quorum-safe rollout over generated event sequences", () => {
   it("never has more than maxUnavailable=1 validators restarting for peers at once, with reads up to 5 s stale", () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
         fc.array(eventArb, { maxLength: 120 }),
@@ -51,7 +52,7 @@ describe("quorum-safe rollout over generated event sequences", () => {
   });
 
   it("with maxUnavailable=2, never more than 2 at once", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(eventArb, { maxLength: 80 }), (events) => {
         const world = new RolloutWorld(4, 2);
         world.quiesce(6);

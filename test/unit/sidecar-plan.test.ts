@@ -89,6 +89,25 @@ describe("sidecar: planConnections", () => {
     assert.equal(plan.backoff.size, 3);
   });
 
+  it("wakes when a pending peer's backoff ends (its handshake may fail), not after", () => {
+    const backoff = new Map<string, BackoffEntry>([
+      [a.key, { attempts: 1, nextAttemptAt: 2500 }],
+      [b.key, { attempts: 1, nextAttemptAt: 1500 }],
+    ]);
+    const pendingBoth = view([], ["10.0.0.1:11625", "10.0.0.2:11725"]);
+    let plan = planConnections([a, b], pendingBoth, resolved, backoff, 1000);
+    assert.deepEqual(keys(plan.pending), [a.key, b.key]);
+    assert.deepEqual(keys(plan.connectNow), []);
+    assert.equal(plan.nextWakeAt, 1500);
+    // b's backoff is over but it still shakes hands: only a's end is worth a wake-up.
+    plan = planConnections([a, b], pendingBoth, resolved, backoff, 2000);
+    assert.equal(plan.nextWakeAt, 2500);
+    // Both over: nothing to wake up for; stellar-core must be asked again to learn more.
+    plan = planConnections([a, b], pendingBoth, resolved, backoff, 2500);
+    assert.equal(plan.nextWakeAt, undefined);
+    assert.equal(plan.backoff.size, 2);
+  });
+
   it("forgets the backoff of a peer once connected, and of a peer no longer listed", () => {
     const backoff = new Map<string, BackoffEntry>([
       [a.key, { attempts: 5, nextAttemptAt: 99_000 }],
