@@ -1,0 +1,59 @@
+import type { CoreConfigRefusal } from "./check-core-config.js";
+
+export type RefusalFamily =
+  | "InvalidQuorumSet"
+  | "UnsafeQuorum"
+  | "InvalidValidators"
+  | "NoHistoryArchive"
+  | "InvalidHomeDomain";
+
+/** Which rule a failed read belongs to, for the reads shared by several rules. */
+export interface RuleOrigin {
+  family: RefusalFamily;
+  origin: string;
+}
+
+/**
+ * The exception stellar-core throws (std::invalid_argument) while it loads its config.
+ * The port throws it where stellar-core throws, so the order in which rules fire is
+ * stellar-core's; `coreText` is stellar-core's own text, `detail` the numbers behind it.
+ */
+export class CoreConfigRefused extends Error {
+  readonly family: RefusalFamily;
+  readonly origin: string;
+  readonly coreText: string;
+  readonly detail: string;
+
+  constructor(rule: RuleOrigin, coreText: string, detail = "") {
+    super(coreText);
+    this.family = rule.family;
+    this.origin = rule.origin;
+    this.coreText = coreText;
+    this.detail = detail;
+  }
+
+  /** Config::loadQset appends " while parsing '<key>'" at every level it unwinds. */
+  whileParsing(key: string): CoreConfigRefused {
+    return new CoreConfigRefused(this, `${this.coreText} while parsing '${key}'`, this.detail);
+  }
+
+  toRefusal(): CoreConfigRefusal {
+    const detail = this.detail === "" ? "" : `: ${this.detail}`;
+    return {
+      family: this.family,
+      origin: this.origin,
+      message: `${this.coreText}${detail} (${this.origin})`,
+    };
+  }
+}
+
+/** A TOML value as a user wrote it, for refusal details. */
+export function showValue(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (value === undefined) return "nothing";
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
