@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, parseEnvironment } from "./env.js";
+import { ConfigError, LogLevelSchema, parseEnvironment } from "./env.js";
 import { DNS1123_SUBDOMAIN } from "./kube/names.js";
 import { parseCoreImageOverrides } from "./stellar/core-images.js";
 
@@ -10,9 +10,7 @@ const EnvSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     HOST: z.string().min(1).default("0.0.0.0"),
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-      .default("info"),
+    LOG_LEVEL: LogLevelSchema,
     // A namespace of thousands of validators, with managedFields and last-applied
     // annotations, makes a sync request of tens of megabytes.
     BODY_LIMIT: z.coerce

@@ -1,4 +1,9 @@
-import type { z } from "zod";
+import { z } from "zod";
+
+/** pino's levels, as LOG_LEVEL takes them (the hook server and the sidecar alike). */
+export const LogLevelSchema = z
+  .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+  .default("info");
 
 /** Raised for an environment that does not fit its schema; the message names each variable. */
 export class ConfigError extends Error {}

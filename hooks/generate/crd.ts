@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { StellarNodeSpecSchema } from "../spec/stellar-node-spec.js";
+import { StellarNodeStatusSchema } from "../spec/stellar-node-status.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -90,7 +91,7 @@ export function stellarNodeCrd(): JsonObject {
                 kind: { type: "string" },
                 metadata: { type: "object" },
                 spec: structuralSpecSchema(),
-                status: statusSchema(),
+                status: structuralStatusSchema(),
               },
             },
           },
@@ -100,67 +101,16 @@ export function stellarNodeCrd(): JsonObject {
   };
 }
 
-/** Written by the sync hook only; kept open so newer hook versions can add fields. */
-function statusSchema(): JsonObject {
-  return {
-    type: "object",
-    description: "Observed state, written by the stellar-peers sync hook through Metacontroller.",
-    "x-kubernetes-preserve-unknown-fields": true,
-    properties: {
-      observedGeneration: { type: "integer" },
-      peerCount: { type: "integer", description: "Number of entries in KNOWN_PEERS." },
-      peers: {
-        type: "array",
-        items: { type: "string" },
-        description: "KNOWN_PEERS as host:port; the first 64 only (see peersTruncated).",
-      },
-      peersTruncated: {
-        type: "boolean",
-        description: "status.peers shows only the first 64 peers; the X-peers ConfigMap has all.",
-      },
-      peersHash: { type: "string", description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS." },
-      configHash: { type: "string", description: "SHA-256 of the rendered stellar-core.cfg." },
-      appliedPeersHash: {
-        type: "string",
-        description:
-          "The peers hash on the pod template: the list the pod runs (or is rolling to).",
-      },
-      pendingRestart: {
-        type: "boolean",
-        description:
-          "A new peer list waits for its turn to restart the pod (see condition PeersApplied).",
-      },
-      rollout: {
-        type: "object",
-        description: "What the quorum-safe rollout needs the other members of the group to know.",
-        "x-kubernetes-preserve-unknown-fields": true,
-        properties: {
-          strategy: { type: "string" },
-          groupFingerprint: { type: "string" },
-          groupSize: { type: "integer" },
-          ready: { type: "boolean" },
-          unreadySince: { type: "string", format: "date-time" },
-          pendingSince: { type: "string", format: "date-time" },
-          waitingFor: { type: "string" },
-        },
-      },
-      conditions: {
-        type: "array",
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["type"],
-        items: {
-          type: "object",
-          required: ["type", "status"],
-          properties: {
-            type: { type: "string" },
-            status: { type: "string", enum: ["True", "False", "Unknown"] },
-            reason: { type: "string" },
-            message: { type: "string" },
-            lastTransitionTime: { type: "string", format: "date-time" },
-            observedGeneration: { type: "integer" },
-          },
-        },
-      },
-    },
-  };
+/**
+ * Written by the sync hook only, from hooks/spec/stellar-node-status.ts; kept open
+ * (x-kubernetes-preserve-unknown-fields) so newer hook versions can add fields.
+ * `conditions` is not required here: a status the hook has not written yet has none.
+ */
+export function structuralStatusSchema(): JsonObject {
+  const {
+    $schema: _schema,
+    required: _required,
+    ...schema
+  } = z.toJSONSchema(StellarNodeStatusSchema, { io: "output" }) as JsonObject;
+  return toStructural(schema) as JsonObject;
 }

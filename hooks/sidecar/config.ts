@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError, parseEnvironment } from "../env.js";
+import { ConfigError, LogLevelSchema, parseEnvironment } from "../env.js";
 
 /** The LiveConnect sidecar's configuration, from the environment only. */
 const EnvSchema = z
@@ -8,9 +8,7 @@ const EnvSchema = z
     CORE_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:11626"),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9102),
     HOST: z.string().min(1).default("0.0.0.0"),
-    LOG_LEVEL: z
-      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
-      .default("info"),
+    LOG_LEVEL: LogLevelSchema,
     /** Re-read KNOWN_PEERS this often even without a change event. */
     RESYNC_SECONDS: z.coerce.number().positive().max(3600).default(30),
     /** Ask stellar-core for its peers this often, to notice a dropped peer. */

@@ -49,8 +49,8 @@ export const RolloutStatusSchema = z
 
 export const StellarNodeStatusSchema = z
   .object({
-    observedGeneration: z.int().optional(),
-    peerCount: z.int().optional().meta({ description: "Number of entries in KNOWN_PEERS." }),
+    observedGeneration: z.int().min(0).optional(),
+    peerCount: z.int().min(0).optional().meta({ description: "Number of entries in KNOWN_PEERS." }),
     peers: z.array(z.string()).optional().meta({
       description: "KNOWN_PEERS as host:port; the first 64 only (see peersTruncated).",
     }),
