@@ -113,6 +113,18 @@ function isPeerOf(self: PeerSelf, candidate: PeerCandidate, policy: DiscoveryPol
     candidate.isValidator &&
     candidate.networkPassphrase === self.networkPassphrase &&
     !candidate.suspended &&
-    !candidate.deleting
+    !candidate.deleting &&
+    !neverRan(candidate)
   );
+}
+
+/**
+ * A validator that has never run is nobody's peer: its own sync refused it (Valid=False)
+ * before any config was rendered, so it has no StatefulSet and may never have one. A node
+ * frozen by a bad edit after it ran stays a peer: it still runs. Its published verdict is
+ * used, never a re-judgement of its spec in every member's sync.
+ */
+function neverRan(candidate: PeerCandidate): boolean {
+  const published = candidate.published;
+  return published !== undefined && !published.valid && !published.rendered;
 }

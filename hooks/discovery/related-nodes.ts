@@ -1,3 +1,4 @@
+import { stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
@@ -8,6 +9,8 @@ import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
   valid: boolean;
+  /** It has had a config rendered (status.configHash): its StatefulSet exists and runs it. */
+  rendered: boolean;
   peersHash: string | undefined;
   appliedPeersHash: string | undefined;
   groupFingerprint: string | undefined;
@@ -33,7 +36,8 @@ export interface PeerCandidate {
 
 /**
  * Reads the related StellarNodes from a sync request, keyed by name (hook v1) or ns/name
- * (hook v2): the key is ignored and each object's own metadata is used. Only the fields
+ * (hook v2): the key is ignored and each object's own metadata is used. A node whose name
+ * stellar-peers refuses is left out: it never gets a StatefulSet. Only the fields
  * discovery needs are read, without validating whole objects: a request may carry
  * thousands of them. A node whose peer-relevant fields are malformed cannot be
  * addressed, so it is skipped; its own sync reports why.
@@ -93,7 +97,7 @@ export function projectRelatedNode(object: unknown): unknown {
   }
   if ("status" in object) {
     if (isRecord(status)) {
-      const projectedStatus = pick(status, ["peersHash", "appliedPeersHash"]);
+      const projectedStatus = pick(status, ["peersHash", "appliedPeersHash", "configHash"]);
       if ("rollout" in status) {
         const rollout = status["rollout"];
         projectedStatus["rollout"] = isRecord(rollout)
@@ -132,7 +136,8 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
   const spec = object["spec"];
   if (!isRecord(metadata) || !isRecord(spec)) return undefined;
   const name = metadata["name"];
-  if (typeof name !== "string" || name === "") return undefined;
+  // A name stellar-peers refuses never gets a StatefulSet: it is nobody's peer.
+  if (typeof name !== "string" || stellarNodeNameProblem(name) !== undefined) return undefined;
   const namespace =
     typeof metadata["namespace"] === "string" ? metadata["namespace"] : defaultNamespace;
   const network = NetworkSchema.safeParse(spec["network"]);
@@ -170,6 +175,7 @@ function readPublished(raw: unknown): PublishedRollout | undefined {
   const valid = status.conditions.find((condition) => condition.type === "Valid");
   return {
     valid: valid?.status !== "False",
+    rendered: status.configHash !== undefined,
     peersHash: status.peersHash,
     appliedPeersHash: status.appliedPeersHash,
     groupFingerprint: status.rollout?.groupFingerprint,

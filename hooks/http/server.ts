@@ -9,7 +9,7 @@ import { stellarNodeHooks } from "./routes/stellarnode-hooks.js";
 
 export interface ServerOptions {
   config: ServerConfig;
-  /** Platform transforms over the desired state; see hooks/extensions.ts. */
+  /** Platform transforms over the desired state; see hooks/metacontroller/transforms.ts. */
   transforms?: readonly DesiredStateTransform[];
   /** The clock, injectable so tests can fix it. */
   now?: () => Date;
@@ -78,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     now: options.now ?? (() => new Date()),
     transforms: options.transforms ?? [],
     sidecarImage: config.SIDECAR_IMAGE,
+    coreImages: config.STELLAR_CORE_IMAGES,
     authToken: config.AUTH_TOKEN_FILE
       ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
       : undefined,

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../kube/objects.js";
 import { ADMIN_HTTP_PORT } from "../stellar/peer-address.js";
+import { SIDECAR_METRICS_PORT } from "../spec/stellar-node-spec.js";
 import { DATA_DIR } from "../stellar/core-config.js";
 import { CORE_CONFIG_KEY } from "./core-configmap.js";
 import { coreRunArgs } from "./core-args.js";
@@ -30,8 +31,6 @@ export interface StatefulSetInput {
   /** Run without `--wait-for-consensus` (first node of a Custom network); default false. */
   forceScp?: boolean;
 }
-
-export const SIDECAR_METRICS_PORT = 9102;
 
 /** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
 function peerConnector(image: string): Record<string, unknown> {

@@ -1,6 +1,24 @@
 import { z } from "zod";
 import { DNS1123_SUBDOMAIN } from "../kube/names.js";
-import { DEFAULT_PEER_PORT, PEER_ADDRESS } from "../stellar/peer-address.js";
+import {
+  ADMIN_HTTP_PORT,
+  DEFAULT_PEER_PORT,
+  PEER_ADDRESS,
+  parsePeerAddress,
+} from "../stellar/peer-address.js";
+
+/** The LiveConnect sidecar's metrics port, in the validator's pod next to stellar-core's. */
+export const SIDECAR_METRICS_PORT = 9102;
+/** Ports of the validator's pod that the peer port must not take. */
+const RESERVED_POD_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
+
+/**
+ * A home domain as stellar-core's NODE_HOME_DOMAIN and [[HOME_DOMAINS]] name it: a DNS
+ * name of at least two labels (the domain whose stellar.toml lists the organisation's
+ * validators).
+ */
+const HOME_DOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
@@ -57,9 +75,17 @@ export const ValidatorConfigSchema = z
       description:
         "Quorum configuration as TOML: NODE_NAMES, [QUORUM_SET] tables, [[HOME_DOMAINS]], [[VALIDATORS]], UNSAFE_QUORUM, FAILURE_SAFETY. Nothing else.",
     }),
+    homeDomain: z.string().regex(HOME_DOMAIN).optional().meta({
+      description:
+        "The organisation's home domain (e.g. example.org), rendered as NODE_HOME_DOMAIN. Required with the automatic quorum form ([[VALIDATORS]] in quorumSet), where stellar-core adds the node itself to its home domain's validators.",
+    }),
+    forceScp: z.boolean().default(false).meta({
+      description:
+        "Custom networks only: start consensus from this node's own ledger instead of waiting to hear the network (stellar-core run without --wait-for-consensus). For the first node of a new network; a node that joins a running network must leave it false.",
+    }),
     enableHistoryArchive: z.boolean().default(true).meta({
       description:
-        "Configure history archives to catch up from: historyArchiveUrls, or the SDF archives of Mainnet and Testnet when none are given.",
+        "Read history from archives: historyArchiveUrls, or SDF's archives of Mainnet, Testnet and Futurenet when none are given. stellar-core refuses to run a validator without one, so false is only valid with [[VALIDATORS]] entries that carry HISTORY.",
     }),
     historyArchiveUrls: z
       .array(z.string().regex(/^https?:\/\/\S+$/))
@@ -70,13 +96,33 @@ export const ValidatorConfigSchema = z
       .min(1)
       .max(65535)
       .default(DEFAULT_PEER_PORT)
-      .meta({ description: "stellar-core PEER_PORT, published on the headless Service." }),
+      .refine((port) => !(RESERVED_POD_PORTS as readonly number[]).includes(port), {
+        message: `must not be ${RESERVED_POD_PORTS.join(" or ")}: stellar-core's admin HTTP_PORT and the LiveConnect sidecar's metrics port are in the same pod`,
+      })
+      .meta({
+        description: `stellar-core PEER_PORT, published on the headless Service. Not ${RESERVED_POD_PORTS.join(" or ")}, the pod's other ports.`,
+      }),
     knownPeers: z
-      .array(z.string().regex(PEER_ADDRESS))
+      .array(
+        z
+          .string()
+          .regex(PEER_ADDRESS)
+          .refine((text) => parsePeerAddress(text) !== undefined, {
+            message: "must be host[:port] with a port from 1 to 65535",
+          }),
+      )
       .optional()
       .meta({ description: "Static peers (host[:port]) merged into the discovered ones." }),
   })
-  .meta({ description: "Validator settings." });
+  .meta({
+    description: "Validator settings.",
+    "x-kubernetes-validations": [
+      {
+        rule: `!has(self.peerPort) || (${RESERVED_POD_PORTS.map((port) => `self.peerPort != ${port}`).join(" && ")})`,
+        message: `peerPort must not be ${RESERVED_POD_PORTS.join(" or ")}: stellar-core's admin HTTP_PORT and the LiveConnect sidecar's metrics port are in the same pod`,
+      },
+    ],
+  });
 
 const LabelSelectorSchema = z
   .object({
@@ -106,8 +152,9 @@ export const PeerDiscoverySchema = z
     settleSeconds: z.int().min(0).max(3600).default(15).meta({
       description: "A new peer list is applied only after it has been stable this long.",
     }),
-    stuckAfterSeconds: z.int().min(0).default(600).meta({
-      description: "A group member unready this long stops blocking the others' restarts.",
+    stuckAfterSeconds: z.int().min(0).default(3600).meta({
+      description:
+        "A group member unready this long stops blocking the others' restarts. Ready means in consensus, so a restarted validator is unready while it catches up: keep this above the longest catch-up you expect, or the next member may restart while the previous one still catches up.",
     }),
     scope: z.enum(["Namespace", "Cluster"]).default("Namespace").meta({
       description: "Where peers are found: this namespace, or every namespace.",
@@ -137,7 +184,7 @@ export const StellarNodeSpecSchema = z
       .optional()
       .meta({
         description:
-          "stellar-core release; the image is stellar/stellar-core:<version without a leading v>. Required unless image is set.",
+          "stellar-core release (e.g. 27.0.0); stellar-peers maps it to a published stellar/stellar-core image through its image table (STELLAR_CORE_IMAGES). Required unless image is set.",
       }),
     image: z
       .string()
@@ -175,6 +222,13 @@ export const StellarNodeSpecSchema = z
         message: "is required unless spec.image is set",
       });
     }
+    if (spec.network !== "Custom" && spec.validatorConfig?.forceScp === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["validatorConfig", "forceScp"],
+        message: `must not be true on ${spec.network}: a validator joining a running network waits to hear it (--wait-for-consensus)`,
+      });
+    }
     if (spec.nodeType === "Validator" && spec.validatorConfig?.seedSecretRef === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -193,6 +247,10 @@ export const StellarNodeSpecSchema = z
       {
         rule: "has(self.version) || has(self.image)",
         message: "set spec.version or spec.image",
+      },
+      {
+        rule: "self.network == 'Custom' || !has(self.validatorConfig) || !has(self.validatorConfig.forceScp) || !self.validatorConfig.forceScp",
+        message: "validatorConfig.forceScp is only for Custom networks",
       },
       {
         rule: "self.nodeType != 'Validator' || (has(self.validatorConfig) && has(self.validatorConfig.seedSecretRef))",

@@ -9,6 +9,8 @@ export interface CoreConfigInput {
   name: string;
   networkPassphrase: string;
   peerPort: number;
+  /** NODE_HOME_DOMAIN: stellar-core adds the node to this domain's [[VALIDATORS]]. */
+  homeDomain: string | undefined;
   historyArchives: readonly string[];
   quorum: QuorumContent;
 }
@@ -31,6 +33,7 @@ export function renderCoreConfig(input: CoreConfigInput): string {
     PEER_PORT: input.peerPort,
     NETWORK_PASSPHRASE: input.networkPassphrase,
     NODE_IS_VALIDATOR: true,
+    ...(input.homeDomain === undefined ? {} : { NODE_HOME_DOMAIN: input.homeDomain }),
     DATABASE: `sqlite3://${DATA_DIR}/stellar.db`,
     BUCKET_DIR_PATH: `${DATA_DIR}/buckets`,
     LOG_FILE_PATH: "",

@@ -7,15 +7,42 @@ import { renderPeersConfigMap } from "../render/peers-configmap.js";
 import { renderPeerService } from "../render/service.js";
 import { renderStatefulSet } from "../render/statefulset.js";
 import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
+import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import { carryOverImmutableFields } from "./immutable-fields.js";
 import type { ObservedState } from "./observed-state.js";
 import { peersHashHistory } from "./peers-history.js";
 
-export interface ValidatorChildrenInput {
+/**
+ * The children that start nothing: the peers ConfigMap and the headless Service. They
+ * follow discovery even while the node's spec or config is refused, so its group's lists
+ * and its pod's DNS name stay right.
+ */
+export function renderDiscoveryChildren(
+  name: string,
+  namespace: string,
+  spec: StellarNodeSpec,
+  plan: PeerPlan,
+  observed: ObservedState,
+): KubeObject[] {
+  const labels = validatorLabels(name, spec.network);
+  return [
+    renderPeersConfigMap(
+      name,
+      namespace,
+      labels,
+      plan.peers,
+      plan.peersHash,
+      peersHashHistory(observed.peersConfigMap, plan.peersHash),
+    ),
+    renderPeerService(name, namespace, labels, spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT),
+  ];
+}
+
+export interface PodChildrenInput {
   name: string;
   namespace: string;
   spec: StellarNodeSpec;
-  plan: PeerPlan;
+  image: string;
   coreConfig: string;
   configHash: string;
   /** The peers hash the pod template gets (the rollout's decision); none for LiveConnect. */
@@ -25,50 +52,39 @@ export interface ValidatorChildrenInput {
   observed: ObservedState;
 }
 
-export interface ValidatorChildren {
+export interface PodChildren {
   children: KubeObject[];
   /** Changes that cannot be applied in place, each with the manual step that applies it. */
   manualSteps: string[];
 }
 
-/** The validator's config and peers ConfigMaps, its headless Service and its StatefulSet. */
-export function renderValidatorChildren(input: ValidatorChildrenInput): ValidatorChildren {
-  const { name, namespace, spec, plan, observed } = input;
-  const validator = spec.validatorConfig ?? { enableHistoryArchive: true, peerPort: 11625 };
+/** What runs the validator: its config ConfigMap and its StatefulSet. */
+export function renderPodChildren(input: PodChildrenInput): PodChildren {
+  const { name, namespace, spec, observed } = input;
+  const validator = spec.validatorConfig;
   const labels = validatorLabels(name, spec.network);
   const { statefulSet, pending } = carryOverImmutableFields(
     renderStatefulSet({
       name,
       namespace,
       labels,
-      image: spec.image ?? `stellar/stellar-core:${(spec.version ?? "").replace(/^v/, "")}`,
+      image: input.image,
       replicas: spec.suspended ? 0 : 1,
-      peerPort: validator.peerPort,
+      peerPort: validator?.peerPort ?? DEFAULT_PEER_PORT,
       storageClass: spec.storage?.storageClass,
       storageSize: spec.storage?.size ?? "100Gi",
       resources: spec.resources,
-      seedSecretRef: validator.seedSecretRef ?? "",
+      seedSecretRef: validator?.seedSecretRef ?? "",
       podPeersHash: input.podPeersHash,
       configHash: input.configHash,
+      forceScp: validator?.forceScp ?? false,
       sidecarImage:
         spec.peerDiscovery?.updateStrategy === "LiveConnect" ? input.sidecarImage : undefined,
     }),
     observed.statefulSet ? asLastApplied(observed.statefulSet) : undefined,
   );
   return {
-    children: [
-      renderCoreConfigMap(name, namespace, labels, input.coreConfig),
-      renderPeersConfigMap(
-        name,
-        namespace,
-        labels,
-        plan.peers,
-        plan.peersHash,
-        peersHashHistory(observed.peersConfigMap, plan.peersHash),
-      ),
-      renderPeerService(name, namespace, labels, validator.peerPort),
-      statefulSet,
-    ],
+    children: [renderCoreConfigMap(name, namespace, labels, input.coreConfig), statefulSet],
     manualSteps: pending,
   };
 }

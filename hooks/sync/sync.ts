@@ -2,20 +2,21 @@ import { planPeers } from "../discovery/plan-peers.js";
 import { knownPeersText } from "../discovery/plan-peers.js";
 import { sha256Hex } from "../hash.js";
 import type { SyncRequest, SyncResponse } from "../metacontroller/composite-hooks.js";
-import {
-  observedChildrenAsLastApplied,
-  sortChildren,
-} from "../metacontroller/observed-children.js";
+import type { KubeObject } from "../kube/objects.js";
+import { sortChildren } from "../metacontroller/observed-children.js";
 import { applyTransforms, type DesiredStateTransform } from "../metacontroller/transforms.js";
 import { DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
 import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import { renderCoreConfig } from "../stellar/core-config.js";
+import { DEFAULT_CORE_IMAGES } from "../stellar/core-images.js";
 import { historyArchives } from "../stellar/history-archives.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
-import { renderValidatorChildren } from "./desired-children.js";
+import { renderDiscoveryChildren, renderPodChildren } from "./desired-children.js";
+import { frozenChildren } from "./frozen-children.js";
+import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgeSpec } from "./judge-spec.js";
-import { readObservedState } from "./observed-state.js";
+import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { decideNextStep } from "./rollout-step.js";
 import type { SyncReport } from "./sync-report.js";
@@ -30,6 +31,8 @@ export interface SyncOptions {
   transforms?: readonly DesiredStateTransform[];
   /** The hook server's own image, run as the LiveConnect sidecar; unset disables LiveConnect. */
   sidecarImage?: string | undefined;
+  /** stellar-core release -> image; the defaults of stellar/core-images.ts when unset. */
+  coreImages?: ReadonlyMap<string, string>;
 }
 
 export interface SyncResult {
@@ -49,21 +52,19 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
 
   // Judge the spec. A refused spec keeps every child as it runs (an omitted child would be
   // deleted) and says why in Valid=False.
-  const verdict = judgeSpec(parent, options.sidecarImage);
-  if (!verdict.valid) {
-    return finish(request, {
-      response: {
-        status: refusedStatus(parent, verdict, observed, options.now),
-        children: observedChildrenAsLastApplied(request.children),
-      },
-      report: { valid: false, reason: verdict.reason },
-    });
+  const verdict = judgeSpec(parent, {
+    sidecarImage: options.sidecarImage,
+    coreImages: options.coreImages ?? DEFAULT_CORE_IMAGES,
+  });
+  const spec = verdict.spec;
+  if (spec === undefined) {
+    return finish(request, refuse(request, observed, verdict as Refusal, [], options));
   }
-  const { spec } = verdict;
   const validator = spec.validatorConfig;
   const discovery = spec.peerDiscovery ?? DEFAULT_PEER_DISCOVERY;
 
-  // Plan the peers: the group, its addresses and the hash a restart is for.
+  // Plan the peers: the group, its addresses and the hash a restart is for. The children
+  // that start nothing follow it even while the rest is refused.
   const self = {
     name,
     namespace,
@@ -78,27 +79,37 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     related: request.related,
     clusterDomain: options.clusterDomain,
   });
+  const discoveryChildren = renderDiscoveryChildren(name, namespace, spec, plan, observed);
+  if (!verdict.valid) {
+    return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
+  }
 
-  // Render the stellar-core config.
+  // Render the stellar-core config, and judge it by stellar-core's own rules: a config it
+  // would refuse is never rolled onto the pod.
   const coreConfig = renderCoreConfig({
     namespace,
     name,
     networkPassphrase: self.networkPassphrase,
     peerPort: self.peerPort,
+    homeDomain: validator?.homeDomain,
     historyArchives: historyArchives(spec.network, validator),
     quorum: verdict.quorum,
   });
+  const core = judgeCoreConfig(coreConfig);
+  if (!core.accepted) {
+    return finish(request, refuse(request, observed, core, discoveryChildren, options));
+  }
   const configHash = sha256Hex(coreConfig);
 
   // Decide the next step of the rollout: may the pod template take the new peer list now?
   const rollout = decideNextStep(self, discovery, plan, observed, options.now);
 
   // Generate the desired children.
-  const { children, manualSteps } = renderValidatorChildren({
+  const pod = renderPodChildren({
     name,
     namespace,
     spec,
-    plan,
+    image: verdict.image,
     coreConfig,
     configHash,
     podPeersHash: rollout.podPeersHash,
@@ -115,15 +126,15 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     plan,
     configHash,
     rollout,
-    quorumProblems: verdict.quorumProblems,
-    manualSteps,
+    quorumCondition: core.quorumCondition,
+    manualSteps: pod.manualSteps,
     observed,
     now: options.now,
   });
 
   // Let the platform's transforms have the last word.
   const desired = applyTransforms(
-    { children, status },
+    { children: [...pod.children, ...discoveryChildren], status },
     { parent, spec, peers: plan.peers },
     options.transforms ?? [],
   );
@@ -148,6 +159,31 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
       },
     },
   });
+}
+
+/**
+ * A refused spec or config: the StatefulSet and the config as they run, the children that
+ * start nothing as discovery wants them, Valid=False saying why.
+ */
+interface Refusal {
+  reason: string;
+  message: string;
+}
+
+function refuse(
+  request: SyncRequest,
+  observed: ObservedState,
+  refusal: Refusal,
+  discoveryChildren: readonly KubeObject[],
+  options: SyncOptions,
+): SyncResult {
+  return {
+    response: {
+      status: refusedStatus(request.parent, refusal, observed, options.now),
+      children: frozenChildren(request.children, discoveryChildren),
+    },
+    report: { valid: false, reason: refusal.reason },
+  };
 }
 
 /** The finalize hook is the sync hook with `finalized` set: nothing outlives the parent. */

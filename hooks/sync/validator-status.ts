@@ -16,7 +16,8 @@ export interface ValidatorStatusInput {
   plan: PeerPlan;
   configHash: string;
   rollout: RolloutDecision;
-  quorumProblems: readonly string[];
+  /** What stellar-core's rules say of the quorum it accepts (judge-core-config.ts). */
+  quorumCondition: ConditionInput;
   manualSteps: readonly string[];
   observed: ObservedState;
   now: Date;
@@ -36,7 +37,7 @@ export function validatorStatus(input: ValidatorStatusInput): StellarNodeStatus 
     : (observed.status.rollout?.unreadySince ?? rfc3339(input.now));
   const conditions: ConditionInput[] = [
     { type: "Valid", status: "True", reason: "SpecValid", message: "the spec is valid" },
-    quorumCondition(input.quorumProblems),
+    input.quorumCondition,
     ready,
     rollout.condition,
     specAppliedCondition(input.manualSteps),
@@ -92,22 +93,6 @@ export function refusedStatus(
       parent.metadata.generation,
     ),
   };
-}
-
-function quorumCondition(problems: readonly string[]): ConditionInput {
-  return problems.length === 0
-    ? {
-        type: "QuorumSetValid",
-        status: "True",
-        reason: "QuorumSetValid",
-        message: "stellar-core will accept the quorum set",
-      }
-    : {
-        type: "QuorumSetValid",
-        status: "False",
-        reason: "QuorumSetRejectedByCore",
-        message: `stellar-core will refuse to start with this quorum set: ${problems.join("; ")}`,
-      };
 }
 
 function specAppliedCondition(manualSteps: readonly string[]): ConditionInput {

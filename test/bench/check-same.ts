@@ -70,12 +70,12 @@ function bodies(): [string, string][] {
       compact.replace(`${GROUP}:{`, `${GROUP}:{"x/y":{"constructor":{"prototype":{}}},`),
     ],
     ["proto top level", compact.replace(`"finalizing":false`, `"finalizing":false,"__proto__":{}`)],
-    ["non-ASCII", compact.replace('"version":"v21.0.0"', '"version":"v21.0.0","note":"héllo ✓ 𝄞"')],
+    ["non-ASCII", compact.replace('"version":"27.0.0"', '"version":"27.0.0","note":"héllo ✓ 𝄞"')],
     [
       "escaped quotes",
       compact.replace(
-        '"version":"v21.0.0"',
-        '"version":"v21.0.0","note":"a\\"}b\\\\","n2":"\\\\\\"{"',
+        '"version":"27.0.0"',
+        '"version":"27.0.0","note":"a\\"}b\\\\","n2":"\\\\\\"{"',
       ),
     ],
     ["malformed entry", compact.replace(`${GROUP}:{`, `${GROUP}:{"x/y":{"a":},`)],

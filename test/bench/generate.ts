@@ -42,7 +42,7 @@ function specOf(name: string): Record<string, unknown> {
   return {
     nodeType: "Validator",
     network: "Testnet",
-    version: "v21.0.0",
+    version: "27.0.0",
     storage: { storageClass: "standard", size: "100Gi" },
     resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "8Gi" } },
     validatorConfig: {

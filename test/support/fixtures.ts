@@ -9,12 +9,17 @@ export const KEYS = [
   "GCBYVEMYT6TK3NF3YLE5BV664XWPH6QBBAHRMHJEFMZDSQCHJZKVZE66",
 ] as const;
 
+/**
+ * Four validators at 67%: threshold 3 (Config.cpp loadQset: 1 + (4*67-1)/100), default
+ * FAILURE_SAFETY 4 - 3 = 1, which the closest v-blocking set of 2 allows: stellar-core
+ * accepts it (Config::validateConfig). Three at 67% would give FAILURE_SAFETY 0: refused.
+ */
 export const QUORUM_SET = [
-  `NODE_NAMES = ["${KEYS[0]} alpha", "${KEYS[1]} beta", "${KEYS[2]} gamma"]`,
+  `NODE_NAMES = ["${KEYS[0]} alpha", "${KEYS[1]} beta", "${KEYS[2]} gamma", "${KEYS[3]} delta"]`,
   "",
   "[QUORUM_SET]",
   "THRESHOLD_PERCENT = 67",
-  'VALIDATORS = ["$alpha", "$beta", "$gamma"]',
+  'VALIDATORS = ["$alpha", "$beta", "$gamma", "$delta"]',
   "",
 ].join("\n");
 
@@ -46,7 +51,7 @@ export function stellarNode(name: string, options: NodeOptions = {}): KubeObject
     spec: {
       nodeType: "Validator",
       network: "Testnet",
-      version: "v21.0.0",
+      version: "27.0.0",
       storage: { storageClass: "standard", size: "10Gi" },
       ...options.spec,
       validatorConfig: {

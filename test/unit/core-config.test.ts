@@ -56,6 +56,7 @@ describe("stellar-core.cfg", () => {
       "$alpha",
       "$beta",
       "$gamma",
+      "$delta",
     ]);
     for (const key of Object.keys(config)) assert.ok(ACCEPTED.has(key), key);
   });
@@ -68,11 +69,12 @@ describe("stellar-core.cfg", () => {
       name: "a",
       networkPassphrase: "p",
       peerPort: 11625,
+      homeDomain: "example.org",
       historyArchives: ["https://history.example.org"],
       quorum: quorum.ok ? quorum.quorum : {},
     });
     const firstTable = cfg.search(/^\[/m);
-    for (const key of ["UNSAFE_QUORUM", "NODE_NAMES", "DATABASE"]) {
+    for (const key of ["UNSAFE_QUORUM", "NODE_NAMES", "DATABASE", "NODE_HOME_DOMAIN"]) {
       const at = cfg.search(new RegExp(`^${key} =`, "m"));
       assert.ok(at >= 0 && at < firstTable, `${key} must precede the first table`);
     }

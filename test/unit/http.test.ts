@@ -57,11 +57,15 @@ describe("hook server contract (fastify.inject)", () => {
     assert.equal(first.body, second.body);
   });
 
-  it("answers an invalid spec with 200, no children for a new node and Valid=False", async () => {
+  it("answers an invalid spec with 200, no StatefulSet for a new node and Valid=False", async () => {
     const reply = await post("/stellarnode/sync", requestFile("sync-invalid-quorum.json"));
     assert.equal(reply.statusCode, 200);
     const body = reply.json<SyncResponse>();
-    assert.deepEqual(body.children, []);
+    // Only what starts nothing: the peers ConfigMap and the Service follow discovery.
+    assert.deepEqual(
+      body.children.map((child) => child.kind),
+      ["ConfigMap", "Service"],
+    );
     assert.equal(body.status.conditions[0]?.status, "False");
     assert.ok(server.logs.some((line) => line.includes("spec refused")));
   });

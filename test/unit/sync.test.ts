@@ -135,7 +135,7 @@ describe("hashes change when, and only when, what they hash changes", () => {
   it("a quorum change changes the config hash and not the peers hash", () => {
     const changed = stellarNode("a", {
       validatorConfig: {
-        quorumSet: `[QUORUM_SET]\nTHRESHOLD_PERCENT = 100\nVALIDATORS = ["${KEYS[0]}"]\n`,
+        quorumSet: `[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ${JSON.stringify(KEYS)}\n`,
       },
     });
     const after = sync(syncRequest(changed, { related: [changed, stellarNode("b")] }));
@@ -164,7 +164,8 @@ describe("suspension", () => {
 
 describe("invalid specs keep what runs", () => {
   const good = stellarNode("a");
-  const running = sync(syncRequest(good, { related: [good, stellarNode("b")] }));
+  const related = [good, stellarNode("b")];
+  const running = sync(syncRequest(good, { related }));
   const children = observed(running.children);
   const status = { ...running.status };
 
@@ -194,10 +195,25 @@ describe("invalid specs keep what runs", () => {
       stellarNode("a", { validatorConfig: { seedSecretRef: undefined }, status }),
       /spec\.validatorConfig\.seedSecretRef: is required/,
     ],
+    [
+      "a quorum stellar-core refuses",
+      stellarNode("a", {
+        validatorConfig: {
+          quorumSet: `[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ${JSON.stringify(KEYS.slice(0, 3))}\n`,
+        },
+        status,
+      }),
+      /SCP unsafe/,
+    ],
+    [
+      "a version without an image",
+      stellarNode("a", { spec: { version: "v21.0.0" }, status }),
+      /spec\.version v21\.0\.0 has no image .*known releases: 27\.0\.0/,
+    ],
   ];
   for (const [title, parent, message] of cases) {
     it(`${title}: observed children as last applied, Valid=False naming the field`, () => {
-      const response = sync(syncRequest(parent, { children }));
+      const response = sync(syncRequest(parent, { children, related }));
       assert.equal(JSON.stringify(response.children), JSON.stringify(running.children));
       const valid = condition(response, "Valid");
       assert.equal(valid?.status, "False");
@@ -207,10 +223,38 @@ describe("invalid specs keep what runs", () => {
     });
   }
 
-  it("a brand-new invalid node gets no children", () => {
+  it("a refused config keeps the StatefulSet and config as they run; the peers list follows discovery", () => {
+    const refused = stellarNode("a", { spec: { version: "v21.0.0" }, status });
+    const joined = [...related, stellarNode("c")];
+    const response = sync(syncRequest(refused, { children, related: joined }));
+    assert.equal(
+      JSON.stringify(child(response, "StatefulSet", "a")),
+      JSON.stringify(child(running, "StatefulSet", "a")),
+    );
+    assert.equal(
+      JSON.stringify(child(response, "ConfigMap", "a-config")),
+      JSON.stringify(child(running, "ConfigMap", "a-config")),
+    );
+    const peers = child(response, "ConfigMap", "a-peers")["data"] as Record<string, string>;
+    assert.equal(
+      peers["KNOWN_PEERS"],
+      "b-0.b.stellar.svc.cluster.local:11625\nc-0.c.stellar.svc.cluster.local:11625\n",
+    );
+  });
+
+  it("a brand-new node refused for its quorum gets no StatefulSet and no config", () => {
     const response = sync(syncRequest(stellarNode("a", { validatorConfig: { quorumSet: "[[[" } })));
-    assert.deepEqual(response.children, []);
+    assert.deepEqual(
+      response.children.map((c) => `${c.kind}/${c.metadata.name}`),
+      ["ConfigMap/a-peers", "Service/a"],
+    );
     assert.equal(condition(response, "Valid")?.reason, "InvalidQuorumSet");
+  });
+
+  it("a brand-new node with a spec that does not parse gets no children", () => {
+    const response = sync(syncRequest(stellarNode("a", { spec: { network: "Custom" } })));
+    assert.deepEqual(response.children, []);
+    assert.equal(condition(response, "Valid")?.reason, "InvalidSpec");
   });
 
   for (const [name, why] of [
@@ -248,21 +292,173 @@ describe("invalid specs keep what runs", () => {
   });
 });
 
-describe("quorum problems stellar-core would refuse", () => {
-  it("are rendered but reported in QuorumSetValid", () => {
-    const a = stellarNode("a", {
-      validatorConfig: {
-        quorumSet: '[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ["$nobody"]\n',
-      },
-    });
-    const response = sync(syncRequest(a));
-    assert.equal(response.children.length, 4);
-    const quorum = condition(response, "QuorumSetValid");
-    assert.equal(quorum?.status, "False");
-    assert.match(
-      quorum?.message ?? "",
-      /"\$nobody" names nobody, which NODE_NAMES does not define/,
+describe("configs stellar-core would refuse are never rendered", () => {
+  const refusedWith = (quorumSet: string) =>
+    sync(syncRequest(stellarNode("a", { validatorConfig: { quorumSet } })));
+
+  it("three validators at 67%: threshold 3, FAILURE_SAFETY 0, with the numbers behind it", () => {
+    const response = refusedWith(
+      `[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ${JSON.stringify(KEYS.slice(0, 3))}\n`,
     );
+    const valid = condition(response, "Valid");
+    assert.equal(valid?.status, "False");
+    assert.equal(valid?.reason, "UnsafeQuorum");
+    assert.match(valid?.message ?? "", /threshold 3/);
+    assert.match(valid?.message ?? "", /FAILURE_SAFETY 0/);
+    assert.equal(
+      response.children.some((c) => c.kind === "StatefulSet"),
+      false,
+    );
+  });
+
+  it("a VALIDATORS entry that is neither a key nor a NODE_NAMES name", () => {
+    const response = refusedWith(
+      '[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ["$nobody"]\n',
+    );
+    assert.equal(condition(response, "Valid")?.status, "False");
+    assert.match(condition(response, "Valid")?.message ?? "", /nobody/);
+  });
+
+  it("a THRESHOLD_PERCENT that is not an integer", () => {
+    const response = refusedWith(
+      `[QUORUM_SET]\nTHRESHOLD_PERCENT = 66.5\nVALIDATORS = ${JSON.stringify(KEYS)}\n`,
+    );
+    assert.equal(condition(response, "Valid")?.reason, "InvalidQuorumSet");
+  });
+
+  it("no quorum at all", () => {
+    const response = sync(
+      syncRequest(stellarNode("a", { validatorConfig: { quorumSet: undefined } })),
+    );
+    assert.equal(condition(response, "Valid")?.status, "False");
+  });
+
+  it("no readable history archive (history switched off)", () => {
+    const response = sync(
+      syncRequest(stellarNode("a", { validatorConfig: { enableHistoryArchive: false } })),
+    );
+    assert.equal(condition(response, "Valid")?.reason, "NoHistoryArchive");
+  });
+
+  it("an accepted quorum says its figures in QuorumSetValid", () => {
+    const response = sync(syncRequest(stellarNode("a")));
+    const quorum = condition(response, "QuorumSetValid");
+    assert.equal(quorum?.status, "True");
+    assert.match(quorum?.message ?? "", /4 top-level entries, threshold 3, FAILURE_SAFETY 1/);
+  });
+
+  it("UNSAFE_QUORUM is accepted by stellar-core but reported as risky", () => {
+    const response = refusedWith(
+      `UNSAFE_QUORUM = true\n[QUORUM_SET]\nTHRESHOLD_PERCENT = 67\nVALIDATORS = ${JSON.stringify(KEYS.slice(0, 3))}\n`,
+    );
+    assert.equal(condition(response, "Valid")?.status, "True");
+    assert.equal(condition(response, "QuorumSetValid")?.reason, "UnsafeQuorum");
+  });
+});
+
+describe("validator settings stellar-core reads", () => {
+  it("homeDomain renders NODE_HOME_DOMAIN", () => {
+    const response = sync(
+      syncRequest(stellarNode("a", { validatorConfig: { homeDomain: "example.org" } })),
+    );
+    const config = child(response, "ConfigMap", "a-config")["data"] as Record<string, string>;
+    assert.match(config["stellar-core.cfg"] ?? "", /^NODE_HOME_DOMAIN = "example\.org"$/m);
+  });
+
+  it("peerPort may not take the admin port or the sidecar's metrics port", () => {
+    for (const peerPort of [11626, 9102]) {
+      const response = sync(syncRequest(stellarNode("a", { validatorConfig: { peerPort } })));
+      assert.equal(condition(response, "Valid")?.reason, "InvalidSpec", String(peerPort));
+      assert.match(
+        condition(response, "Valid")?.message ?? "",
+        /peerPort: must not be 11626 or 9102/,
+      );
+    }
+  });
+
+  it("waits for consensus unless a Custom network's first node forces SCP", () => {
+    const args = (response: SyncResponse) =>
+      (
+        child(response, "StatefulSet", "a")["spec"] as {
+          template: { spec: { containers: { args: string[] }[] } };
+        }
+      ).template.spec.containers[0]?.args;
+    assert.ok(args(sync(syncRequest(stellarNode("a"))))?.includes("--wait-for-consensus"));
+    const custom = stellarNode("a", {
+      spec: { network: "Custom", customNetworkPassphrase: "Net A" },
+      validatorConfig: { forceScp: true, historyArchiveUrls: ["https://h.example.org/"] },
+    });
+    assert.equal(args(sync(syncRequest(custom)))?.includes("--wait-for-consensus"), false);
+    const testnet = sync(syncRequest(stellarNode("a", { validatorConfig: { forceScp: true } })));
+    assert.match(
+      condition(testnet, "Valid")?.message ?? "",
+      /forceScp: must not be true on Testnet/,
+    );
+  });
+
+  it("a version maps to its published image; image always wins", () => {
+    const image = (response: SyncResponse) =>
+      (
+        child(response, "StatefulSet", "a")["spec"] as {
+          template: { spec: { containers: { image: string }[] } };
+        }
+      ).template.spec.containers[0]?.image;
+    assert.equal(
+      image(sync(syncRequest(stellarNode("a")))),
+      "stellar/stellar-core:27.0.0-3288.7696c069d.jammy",
+    );
+    const own = stellarNode("a", {
+      spec: { version: "v99.0.0", image: "registry.example.org/core:1" },
+    });
+    assert.equal(image(sync(syncRequest(own))), "registry.example.org/core:1");
+  });
+});
+
+describe("a validator that never ran is nobody's peer", () => {
+  const refusedNeverRan = stellarNode("b", {
+    status: {
+      conditions: [
+        {
+          type: "Valid",
+          status: "False",
+          reason: "UnsafeQuorum",
+          message: "x",
+          lastTransitionTime: "2026-11-01T00:00:00Z",
+        },
+      ],
+    },
+  });
+  const frozenButRunning = stellarNode("c", {
+    status: {
+      configHash: "f".repeat(64),
+      conditions: [
+        {
+          type: "Valid",
+          status: "False",
+          reason: "UnsafeQuorum",
+          message: "x",
+          lastTransitionTime: "2026-11-01T00:00:00Z",
+        },
+      ],
+    },
+  });
+  const a = stellarNode("a");
+  const peersOf = (related: KubeObject[]) =>
+    (
+      child(sync(syncRequest(a, { related: [a, ...related] })), "ConfigMap", "a-peers")[
+        "data"
+      ] as Record<string, string>
+    )["KNOWN_PEERS"];
+
+  it("leaves out a node refused before it ever had a config, keeps one frozen after it ran", () => {
+    assert.equal(
+      peersOf([refusedNeverRan, frozenButRunning, stellarNode("d")]),
+      "c-0.c.stellar.svc.cluster.local:11625\nd-0.d.stellar.svc.cluster.local:11625\n",
+    );
+  });
+
+  it("leaves out a node whose name stellar-peers refuses", () => {
+    assert.equal(peersOf([stellarNode("new.node"), stellarNode("x".repeat(60))]), "");
   });
 });
 

@@ -16,6 +16,7 @@ export interface StellarNodeHookOptions {
   transforms: readonly DesiredStateTransform[];
   authToken: string | undefined;
   sidecarImage: string | undefined;
+  coreImages: ReadonlyMap<string, string>;
 }
 
 /**
@@ -38,6 +39,7 @@ export async function stellarNodeHooks(
         now: options.now(),
         transforms: options.transforms,
         sidecarImage: options.sidecarImage,
+        coreImages: options.coreImages,
       });
       const parent = `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`;
       record(app, report);

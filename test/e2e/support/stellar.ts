@@ -81,7 +81,7 @@ export function validatorObjects(
       spec: {
         nodeType: "Validator",
         network: options.network ?? "Testnet",
-        version: "v21.0.0",
+        version: "27.0.0",
         ...(options.suspended === undefined ? {} : { suspended: options.suspended }),
         storage: { storageClass: "standard", size: "1Gi" },
         validatorConfig: {

@@ -1,0 +1,50 @@
+import { parse } from "smol-toml";
+import type { ConditionInput } from "../kube/conditions.js";
+import { checkCoreConfig } from "../stellar/core-checks/check-core-config.js";
+
+export type CoreConfigJudgement =
+  | { accepted: true; quorumCondition: ConditionInput }
+  | { accepted: false; reason: string; message: string };
+
+/**
+ * Whether stellar-core would start with the rendered stellar-core.cfg, judged by its own
+ * load-time rules ported in stellar/core-checks/. A refused config is never rolled onto a
+ * pod: the sync keeps the StatefulSet and the config as they run. QuorumSetValid then says
+ * what stellar-core accepts but is risky.
+ */
+export function judgeCoreConfig(coreConfig: string): CoreConfigJudgement {
+  const document = parse(coreConfig);
+  const verdict = checkCoreConfig(document);
+  if (!verdict.accepted) {
+    const [first] = verdict.refusals;
+    return {
+      accepted: false,
+      reason: first?.family ?? "InvalidQuorumSet",
+      message: `stellar-core would refuse to start with this config: ${verdict.refusals
+        .map((refusal) => refusal.message)
+        .join("; ")}`,
+    };
+  }
+  const { summary } = verdict;
+  const figures = `${summary.topLevelEntries} top-level entries, threshold ${summary.threshold}, FAILURE_SAFETY ${summary.failureSafety}, smallest v-blocking set ${summary.vBlockingSize}`;
+  if (document["UNSAFE_QUORUM"] === true) {
+    return {
+      accepted: true,
+      quorumCondition: {
+        type: "QuorumSetValid",
+        status: "False",
+        reason: "UnsafeQuorum",
+        message: `stellar-core accepts this quorum set only because UNSAFE_QUORUM = true (${figures}); its safety checks are off, so the network can halt or split with fewer failures than you expect`,
+      },
+    };
+  }
+  return {
+    accepted: true,
+    quorumCondition: {
+      type: "QuorumSetValid",
+      status: "True",
+      reason: "QuorumSetValid",
+      message: `stellar-core accepts the quorum set: ${figures}`,
+    },
+  };
+}
