@@ -36,7 +36,7 @@ const LAYERS = {
   http: {
     imports: ["kube", "spec", "metacontroller", "discovery", "sync", "namespace"],
   },
-  sidecar: { imports: ["stellar"] },
+  sidecar: { imports: ["kube", "stellar"] },
   generate: { imports: ["spec", "kube"] },
 };
 

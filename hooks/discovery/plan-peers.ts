@@ -55,7 +55,7 @@ export interface PeerPlanInput {
  * (78 MB at 1,000 validators, over the body limit; BENCHMARKS.md). The whole list is in
  * the X-peers ConfigMap; peerCount is always the full count.
  */
-export const MAX_STATUS_PEERS = 64;
+const MAX_STATUS_PEERS = 64;
 
 export function planPeers(input: PeerPlanInput): PeerPlan {
   const { self, discovery } = input;

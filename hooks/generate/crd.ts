@@ -20,7 +20,7 @@ export function specJsonSchema(): JsonObject {
  * `additionalProperties: false`, and int-or-string in the one form the API server accepts
  * (apiextensions-apiserver pkg/apiserver/schema/validation.go).
  */
-export function structuralSpecSchema(): JsonObject {
+function structuralSpecSchema(): JsonObject {
   const { $schema: _schema, $id: _id, title: _title, ...schema } = specJsonSchema();
   return toStructural(schema) as JsonObject;
 }
@@ -106,7 +106,7 @@ export function stellarNodeCrd(): JsonObject {
  * (x-kubernetes-preserve-unknown-fields) so newer hook versions can add fields.
  * `conditions` is not required here: a status the hook has not written yet has none.
  */
-export function structuralStatusSchema(): JsonObject {
+function structuralStatusSchema(): JsonObject {
   const {
     $schema: _schema,
     required: _required,

@@ -6,7 +6,7 @@
  * name longer than 52 characters yields pods whose label is invalid.
  */
 
-export const MAX_STELLAR_NODE_NAME_LENGTH = 52;
+const MAX_STELLAR_NODE_NAME_LENGTH = 52;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export const DNS1123_SUBDOMAIN =
@@ -21,10 +21,6 @@ export function stellarNodeNameProblem(name: string): string | undefined {
     return `metadata.name "${name}" must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, no dots) to name the validator's Service`;
   }
   return undefined;
-}
-
-export function isDns1035Label(value: string): boolean {
-  return value.length <= 63 && DNS1035_LABEL.test(value);
 }
 
 export function isDns1123Subdomain(value: string): boolean {

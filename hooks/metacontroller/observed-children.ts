@@ -3,7 +3,7 @@ import { isKubeObject, isRecord } from "../kube/objects.js";
 import { compareText } from "../kube/keys.js";
 
 /** Metacontroller's 3-way merge keeps what it applied here (pkg/dynamic/apply). */
-export const LAST_APPLIED_ANNOTATION = "metacontroller.k8s.io/last-applied-configuration";
+const LAST_APPLIED_ANNOTATION = "metacontroller.k8s.io/last-applied-configuration";
 
 /** Order of children in every response, so output is byte-identical for the same input. */
 const KIND_ORDER = ["ConfigMap", "Service", "StatefulSet"];

@@ -18,7 +18,7 @@ export const SUMMARY_CONFIGMAP_NAME = "stellar-peers";
 /** Set on the Namespace while a ConfigMap stellar-peers that is not ours is in the way. */
 export const CONFLICT_ANNOTATION = "stellar.org/peers-configmap-conflict";
 /** A StellarNode of this name owns a `<name>-peers` ConfigMap of the same name as ours. */
-export const CLASHING_STELLAR_NODE_NAME = "stellar";
+const CLASHING_STELLAR_NODE_NAME = "stellar";
 
 export interface NamespaceSyncOptions {
   clusterDomain: string;

@@ -5,21 +5,21 @@ export const CONFIG_MOUNT = "/etc/stellar/config";
 export const RUN_DIR = "/run/stellar";
 export const ASSEMBLED_CONFIG = `${RUN_DIR}/stellar-core.cfg`;
 /** How long the init container waits for kubelet to show the ConfigMap revision it expects. */
-export const CONFIGMAP_WAIT_SECONDS = 180;
+const CONFIGMAP_WAIT_SECONDS = 180;
 /** How often it looks again while it waits. */
-export const CONFIGMAP_POLL_SECONDS = 2;
+const CONFIGMAP_POLL_SECONDS = 2;
 
 /** The SQLite file of `DATABASE` in the rendered config (hooks/stellar/core-config.ts). */
-export const DATABASE_FILE = `${DATA_DIR}/stellar.db`;
+const DATABASE_FILE = `${DATA_DIR}/stellar.db`;
 /** Written once `stellar-core new-db` succeeded on this volume, or an existing schema was found. */
-export const DB_READY_MARKER = `${DATA_DIR}/.stellar-peers-db-ready`;
+const DB_READY_MARKER = `${DATA_DIR}/.stellar-peers-db-ready`;
 /** Present while this script's `stellar-core new-db` runs: left behind if it was interrupted. */
-export const NEW_DB_RUNNING_MARKER = `${DATA_DIR}/.stellar-peers-new-db-running`;
+const NEW_DB_RUNNING_MARKER = `${DATA_DIR}/.stellar-peers-new-db-running`;
 /**
  * What stellar-core throws when the database holds no schema version: `getVersion` in
  * src/database/Database.cpp (v27.1.0), reached from `Database::upgradeToCurrentSchema`.
  */
-export const NO_SCHEMA_MESSAGE = "No DB schema version found";
+const NO_SCHEMA_MESSAGE = "No DB schema version found";
 
 export interface ConfigMapWait {
   /** Seconds between two looks at the mounted ConfigMaps (fractions work with GNU sleep). */

@@ -1,8 +1,8 @@
 export const LABEL_NAME = "app.kubernetes.io/name";
-export const LABEL_INSTANCE = "app.kubernetes.io/instance";
+const LABEL_INSTANCE = "app.kubernetes.io/instance";
 export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
-export const LABEL_NETWORK = "stellar.org/network";
+const LABEL_NETWORK = "stellar.org/network";
 
 export const ANNOTATION_PEERS_HASH = "stellar.org/peers-hash";
 export const ANNOTATION_CONFIG_HASH = "stellar.org/config-hash";

@@ -5,7 +5,7 @@ import { formatPeerAddress } from "../stellar/peer-address.js";
 import { peersConfigMapName } from "./names.js";
 
 export const KNOWN_PEERS_KEY = "KNOWN_PEERS";
-export const PEERS_TOML_KEY = "peers.toml";
+const PEERS_TOML_KEY = "peers.toml";
 /** The hash the pod template carries for this list; the init container compares it. */
 export const PEERS_HASH_KEY = "peers-hash";
 export const PEERS_HASH_HISTORY_KEY = "peers-hash-history";

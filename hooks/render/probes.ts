@@ -9,7 +9,7 @@ import { ASSEMBLED_CONFIG } from "./init-script.js";
 export type CoreProbeCheck = "answers" | "synced";
 
 /** The probe gives up on a silent stellar-core after this long, before kubelet's timeout. */
-export const CORE_PROBE_COMMAND_TIMEOUT_SECONDS = 8;
+const CORE_PROBE_COMMAND_TIMEOUT_SECONDS = 8;
 const PROBE_TIMEOUT_SECONDS = CORE_PROBE_COMMAND_TIMEOUT_SECONDS + 2;
 
 /**
@@ -80,7 +80,7 @@ function execProbe(check: CoreProbeCheck): Record<string, unknown> {
  * late, a slow one is never killed in a loop. Catch-up comes after: stellar-core answers
  * `info` ("Catching up") while it catches up, and liveness covers it from then on.
  */
-export function coreStartupProbe(): Record<string, unknown> {
+function coreStartupProbe(): Record<string, unknown> {
   return {
     ...execProbe("answers"),
     periodSeconds: 10,
@@ -95,7 +95,7 @@ export function coreStartupProbe(): Record<string, unknown> {
  * on only when the restarted node is back in consensus. The peer Service publishes
  * not-ready addresses, so a node that is not Ready is still reachable by its peers.
  */
-export function coreReadinessProbe(): Record<string, unknown> {
+function coreReadinessProbe(): Record<string, unknown> {
   return {
     ...execProbe("synced"),
     periodSeconds: 10,
@@ -110,7 +110,7 @@ export function coreReadinessProbe(): Record<string, unknown> {
  * Only a stellar-core silent for 5 minutes (10 x 30 s) is restarted: its main thread can
  * stall for a while on a heavy ledger or a bucket merge.
  */
-export function coreLivenessProbe(): Record<string, unknown> {
+function coreLivenessProbe(): Record<string, unknown> {
   return {
     ...execProbe("answers"),
     periodSeconds: 30,

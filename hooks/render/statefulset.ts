@@ -10,7 +10,7 @@ import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./name
 import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, PEERS_HASH_KEY } from "./peers-configmap.js";
 import { coreProbes } from "./probes.js";
 
-export const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
+const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
 
 export interface StatefulSetInput {
   name: string;

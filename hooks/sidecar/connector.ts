@@ -18,8 +18,7 @@ import {
 export type Resolver = (host: string) => Promise<string>;
 
 /** getaddrinfo for IPv4 only, first answer: what stellar-core's PeerBareAddress::resolve picks. */
-export const lookupFirstIPv4: Resolver = async (host) =>
-  (await lookup(host, { family: 4 })).address;
+const lookupFirstIPv4: Resolver = async (host) => (await lookup(host, { family: 4 })).address;
 
 /** The connector's time and its one timer: injected, so a test can run it on fake time. */
 export interface Clock {
@@ -31,7 +30,7 @@ export interface Clock {
   setTimeout(task: () => Promise<void> | undefined, ms: number): { cancel(): void };
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (task, ms) => {
     const timer = setTimeout(() => void task(), ms);

@@ -21,7 +21,7 @@ import type { CoreView } from "./plan.js";
  *   missing arguments answer `Must specify a peer and port: ...`.
  */
 
-export const CORE_BOOTING = "Core is booting, try again later";
+const CORE_BOOTING = "Core is booting, try again later";
 
 const Direction = <T extends z.ZodType>(item: T) => z.array(item).nullish();
 

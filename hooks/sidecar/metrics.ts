@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 
-export const CONNECT_RESULTS = ["ok", "exception", "http_error", "unreachable"] as const;
+const CONNECT_RESULTS = ["ok", "exception", "http_error", "unreachable"] as const;
 export type ConnectResult = (typeof CONNECT_RESULTS)[number];
 
 export interface SidecarMetrics {

@@ -4,8 +4,8 @@
  * of its own: every input is an argument, so every decision can be replayed in a test.
  */
 
-/** stellar-core's default PEER_PORT, used for a KNOWN_PEERS line without a port. */
-export const DEFAULT_PEER_PORT = 11625;
+import { compareText } from "../kube/keys.js";
+import { formatPeerAddress, parsePeerAddress } from "../stellar/peer-address.js";
 
 /** One line of KNOWN_PEERS. `key` is the canonical `host:port`. */
 export interface KnownPeer {
@@ -67,10 +67,7 @@ export interface ConnectionPlan {
 }
 
 /** The address stellar-core would report for a peer, or undefined if its name did not resolve. */
-export function coreAddress(
-  peer: KnownPeer,
-  resolved: ReadonlyMap<string, string>,
-): string | undefined {
+function coreAddress(peer: KnownPeer, resolved: ReadonlyMap<string, string>): string | undefined {
   const ip = resolved.get(peer.host) ?? (isIPv4(peer.host) ? peer.host : undefined);
   return ip === undefined ? undefined : `${ip}:${peer.port}`;
 }
@@ -146,10 +143,8 @@ export function recordAttempt(
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-// stellar-core's PeerBareAddress accepts a dotted quad or [[:alnum:].-]+, then an optional :port.
-const HOST = /^[A-Za-z0-9.-]+$/;
 
-export function isIPv4(host: string): boolean {
+function isIPv4(host: string): boolean {
   return IPV4.test(host);
 }
 
@@ -174,20 +169,12 @@ export function parseKnownPeers(text: string): ParsedPeersFile {
     if (peer === undefined) invalid.push(line);
     else byKey.set(peer.key, peer);
   }
-  const peers = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const peers = [...byKey.values()].sort((a, b) => compareText(a.key, b.key));
   return { peers, invalid };
 }
 
+/** One KNOWN_PEERS line, read as the hook wrote it (stellar/peer-address.ts). */
 export function parsePeer(text: string): KnownPeer | undefined {
-  const colon = text.lastIndexOf(":");
-  const host = colon === -1 ? text : text.slice(0, colon);
-  const portText = colon === -1 ? undefined : text.slice(colon + 1);
-  if (!HOST.test(host) || host.startsWith(".") || host.startsWith("-")) return undefined;
-  let port = DEFAULT_PEER_PORT;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText)) return undefined;
-    port = Number(portText);
-    if (port < 1 || port > 65535) return undefined;
-  }
-  return { host, port, key: `${host}:${port}` };
+  const address = parsePeerAddress(text);
+  return address === undefined ? undefined : { ...address, key: formatPeerAddress(address) };
 }

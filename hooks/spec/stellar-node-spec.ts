@@ -17,8 +17,8 @@ const RESERVED_POD_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
  * name of at least two labels (the domain whose stellar.toml lists the organisation's
  * validators).
  */
-const HOME_DOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+// No lookahead: the API server checks CRD patterns with Go's RE2.
+const HOME_DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
@@ -43,7 +43,7 @@ const quantity = z
   .union([z.int(), z.string().regex(QUANTITY)])
   .meta({ "x-kubernetes-int-or-string": true });
 
-export const StorageSchema = z
+const StorageSchema = z
   .object({
     storageClass: z
       .string()
@@ -58,14 +58,14 @@ export const StorageSchema = z
   })
   .meta({ description: "The validator's persistent ledger volume." });
 
-export const ResourcesSchema = z
+const ResourcesSchema = z
   .object({
     limits: z.record(z.string(), quantity).optional(),
     requests: z.record(z.string(), quantity).optional(),
   })
   .meta({ description: "Resources of the stellar-core container." });
 
-export const ValidatorConfigSchema = z
+const ValidatorConfigSchema = z
   .object({
     seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
       description:
@@ -75,7 +75,7 @@ export const ValidatorConfigSchema = z
       description:
         "Quorum configuration as TOML: NODE_NAMES, [QUORUM_SET] tables, [[HOME_DOMAINS]], [[VALIDATORS]], UNSAFE_QUORUM, FAILURE_SAFETY. Nothing else.",
     }),
-    homeDomain: z.string().regex(HOME_DOMAIN).optional().meta({
+    homeDomain: z.string().max(253).regex(HOME_DOMAIN).optional().meta({
       description:
         "The organisation's home domain (e.g. example.org), rendered as NODE_HOME_DOMAIN. Required with the automatic quorum form ([[VALIDATORS]] in quorumSet), where stellar-core adds the node itself to its home domain's validators.",
     }),

@@ -10,7 +10,7 @@ import { isRecord } from "../kube/objects.js";
 
 const dateTime = z.string().meta({ format: "date-time" });
 
-export const ConditionSchema = z.object({
+const ConditionSchema = z.object({
   type: z.string(),
   status: z.enum(["True", "False", "Unknown"]),
   reason: z.string(),

@@ -58,13 +58,13 @@ export const DEFAULT_CORE_IMAGES: ReadonlyMap<string, string> = new Map(
 );
 
 /** The environment variable that adds to or changes the table. */
-export const CORE_IMAGES_ENV = "STELLAR_CORE_IMAGES";
+const CORE_IMAGES_ENV = "STELLAR_CORE_IMAGES";
 
 /** A release as spec.version accepts it (hooks/spec/stellar-node-spec.ts), "v" optional. */
 const VERSION = /^v?[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** "v27.1.0" and "27.1.0" name one release. */
-export function normalizeCoreVersion(version: string): string {
+function normalizeCoreVersion(version: string): string {
   return version.replace(/^v/, "");
 }
 

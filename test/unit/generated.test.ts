@@ -67,6 +67,24 @@ const openApiSchema = (crdVersion["schema"] as { openAPIV3Schema: Record<string,
   .openAPIV3Schema;
 
 describe("the CRD", () => {
+  it("uses only regular expressions the API server's RE2 accepts (no lookaround, no backreferences)", () => {
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (typeof node === "object" && node !== null) {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === "pattern" && typeof value === "string") patterns.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(stellarNodeCrd());
+    assert.ok(patterns.length > 0);
+    for (const pattern of patterns) {
+      assert.doesNotMatch(pattern, /\(\?[=!<]|\\[1-9]/, pattern);
+    }
+  });
+
   it("has a structural schema", () => {
     assert.deepEqual(structuralProblems(openApiSchema, "openAPIV3Schema", []), []);
   });

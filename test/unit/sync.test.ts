@@ -415,32 +415,16 @@ describe("validator settings stellar-core reads", () => {
 });
 
 describe("a validator that never ran is nobody's peer", () => {
-  const refusedNeverRan = stellarNode("b", {
-    status: {
-      conditions: [
-        {
-          type: "Valid",
-          status: "False",
-          reason: "UnsafeQuorum",
-          message: "x",
-          lastTransitionTime: "2026-11-01T00:00:00Z",
-        },
-      ],
-    },
-  });
+  const refused = {
+    type: "Valid",
+    status: "False",
+    reason: "UnsafeQuorum",
+    message: "x",
+    lastTransitionTime: "2026-11-01T00:00:00Z",
+  };
+  const refusedNeverRan = stellarNode("b", { status: { conditions: [refused] } });
   const frozenButRunning = stellarNode("c", {
-    status: {
-      configHash: "f".repeat(64),
-      conditions: [
-        {
-          type: "Valid",
-          status: "False",
-          reason: "UnsafeQuorum",
-          message: "x",
-          lastTransitionTime: "2026-11-01T00:00:00Z",
-        },
-      ],
-    },
+    status: { configHash: "f".repeat(64), conditions: [refused] },
   });
   const a = stellarNode("a");
   const peersOf = (related: KubeObject[]) =>

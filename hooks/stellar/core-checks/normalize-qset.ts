@@ -8,7 +8,7 @@ const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
  * string, so comparing the digits' values compares the bytes (ASCII order would not:
  * "2".."7" sort before "A" in ASCII but come after "Z" in base32).
  */
-export function compareNodeIds(left: string, right: string): number {
+function compareNodeIds(left: string, right: string): number {
   const length = Math.max(left.length, right.length);
   for (let index = 0; index < length; index++) {
     const a = BASE32.indexOf(left.charAt(index));

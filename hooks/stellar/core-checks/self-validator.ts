@@ -15,7 +15,7 @@ import { CoreConfigRefused, type RuleOrigin } from "./refusal.js";
  * - The [QUORUM_SET]-versus-[[VALIDATORS]] comparison includes it: there the verdict
  *   needs the real key, and without it the check says so.
  */
-export const SELF_STAND_IN = "<this node's public key, not known to the check>";
+const SELF_STAND_IN = "<this node's public key, not known to the check>";
 
 /** A caller's key that is not a valid G... key is treated as unknown. */
 export function selfKey(selfPublicKey: string | undefined): { key: string; known: boolean } {

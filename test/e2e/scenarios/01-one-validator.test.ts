@@ -51,6 +51,23 @@ scenario(
       "alpha-config renders a Testnet stellar-core.cfg",
     );
 
+    // kwok reports Ready itself and runs no container, so the probes cannot be exercised
+    // here (test/unit/probes.test.ts runs them against a fake stellar-core); check that the
+    // applied template carries the exec probes that ask stellar-core's /info, and that
+    // stellar-core waits to hear the network before it takes part in consensus.
+    const core = statefulSet.spec.template.spec.containers.find((c) => c.name === "stellar-core");
+    assert.ok(core, "StatefulSet alpha has the stellar-core container");
+    const readiness = core.readinessProbe?.exec?.command?.join(" ") ?? "";
+    assert.match(readiness, /stellar-core http-command info/, "readiness asks /info");
+    assert.match(readiness, /Synced!/, "readiness needs state Synced!");
+    assert.match(
+      core.livenessProbe?.exec?.command?.join(" ") ?? "",
+      /http-command info/,
+      "liveness asks /info",
+    );
+    assert.ok(core.startupProbe?.exec, "a startup probe guards the first start");
+    assert.ok(core.args?.includes("--wait-for-consensus"), "run --wait-for-consensus");
+
     // The pod runs the template with both hashes (what restarts it on a change).
     const template = statefulSet.spec.template.metadata.annotations ?? {};
     assert.match(

@@ -161,10 +161,25 @@ export interface Service extends KubeObject {
   spec: { clusterIP?: string; ports: { name?: string; port: number }[] };
 }
 
+interface Probe {
+  exec?: { command?: string[] };
+}
+
+export interface Container {
+  name: string;
+  args?: string[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
 export interface StatefulSet extends KubeObject {
   spec: {
     replicas: number;
-    template: { metadata: { annotations?: Record<string, string> } };
+    template: {
+      metadata: { annotations?: Record<string, string> };
+      spec: { containers: Container[] };
+    };
   };
   status?: {
     observedGeneration?: number;
