@@ -1,10 +1,11 @@
 import { parse } from "smol-toml";
 import type { ConditionInput } from "../kube/conditions.js";
 import { checkCoreConfig } from "../stellar/core-checks/check-core-config.js";
+import { refusalReasonOf, type RefusalReason } from "./refusal-reasons.js";
 
 export type CoreConfigJudgement =
   | { accepted: true; quorumCondition: ConditionInput }
-  | { accepted: false; reason: string; message: string };
+  | { accepted: false; reason: RefusalReason; message: string };
 
 /**
  * Whether stellar-core would start with the rendered stellar-core.cfg, judged by its own
@@ -19,7 +20,7 @@ export function judgeCoreConfig(coreConfig: string): CoreConfigJudgement {
     const [first] = verdict.refusals;
     return {
       accepted: false,
-      reason: first?.family ?? "InvalidQuorumSet",
+      reason: refusalReasonOf(first?.family ?? "InvalidQuorumSet"),
       message: `stellar-core would refuse to start with this config: ${verdict.refusals
         .map((refusal) => refusal.message)
         .join("; ")}`,

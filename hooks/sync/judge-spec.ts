@@ -4,12 +4,13 @@ import { parseStellarNodeSpec, type StellarNodeSpec } from "../spec/stellar-node
 import { CORE_CONFIG_KEYS } from "../stellar/core-config-keys.js";
 import { resolveCoreImage } from "../stellar/core-images.js";
 import { parseQuorumSet, type QuorumContent } from "../stellar/quorum-set.js";
+import type { RefusalReason } from "./refusal-reasons.js";
 
 export type SpecVerdict =
   | { valid: true; spec: StellarNodeSpec; image: string; quorum: QuorumContent }
   | {
       valid: false;
-      reason: string;
+      reason: RefusalReason;
       message: string;
       /**
        * Set when the spec itself parsed: the node's peers ConfigMap and Service, which start
@@ -31,7 +32,7 @@ export interface JudgeOptions {
  * (stellar/core-checks/).
  */
 export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdict {
-  const refuse = (reason: string, message: string, spec?: StellarNodeSpec): SpecVerdict => ({
+  const refuse = (reason: RefusalReason, message: string, spec?: StellarNodeSpec): SpecVerdict => ({
     valid: false,
     reason,
     message,

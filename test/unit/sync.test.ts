@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { sha256Hex } from "../../hooks/hash.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { SyncRequest } from "../../hooks/metacontroller/composite-hooks.js";
+import { REFUSAL_REASONS } from "../../hooks/sync/refusal-reasons.js";
 import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { syncResponse } from "../support/sync.js";
 import { FIXED_NOW, KEYS, observed, stellarNode, syncRequest } from "../support/fixtures.js";
@@ -593,5 +595,13 @@ describe("status of a large group", () => {
       sync(syncRequest(a, { related: related.slice(0, 10) })).status["peersTruncated"],
       undefined,
     );
+  });
+});
+
+describe("refusal reasons", () => {
+  it("the README's Status section names every reason a Valid=False can carry", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const status = readme.slice(readme.indexOf("## Status"), readme.indexOf("## Bad input"));
+    for (const reason of REFUSAL_REASONS) assert.ok(status.includes(`\`${reason}\``), reason);
   });
 });

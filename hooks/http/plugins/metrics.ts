@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { REFUSAL_REASONS } from "../../sync/refusal-reasons.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -60,7 +61,7 @@ export function createHookMetrics(): HookMetrics {
     }),
     syncOutcomes: new Counter({
       name: "stellar_peers_sync_outcomes_total",
-      help: "Sync results by outcome: rendered, or the reason a spec was refused (InvalidSpec, InvalidName, InvalidQuorumSet, UnsupportedNodeType).",
+      help: `Sync results by outcome: rendered, or the reason a spec was refused (${REFUSAL_REASONS.join(", ")}).`,
       labelNames: ["outcome"],
       registers: [registry],
     }),
@@ -72,7 +73,7 @@ export function createHookMetrics(): HookMetrics {
     }),
     invalidSpecs: new Counter({
       name: "stellar_peers_invalid_specs_total",
-      help: "Syncs of a StellarNode whose spec was refused (Valid=False), by reason (InvalidSpec, InvalidName, InvalidQuorumSet, UnsupportedNodeType). Counted on every sync while the spec stays invalid.",
+      help: `Syncs of a StellarNode whose spec or config was refused (Valid=False), by reason (${REFUSAL_REASONS.join(", ")}). Counted on every sync while it stays refused.`,
       labelNames: ["reason"],
       registers: [registry],
     }),
