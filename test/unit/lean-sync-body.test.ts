@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { assertProperty } from "../support/property.js";
 import { projectRelatedNode, readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
 import { GROUP_KEYS } from "../../hooks/metacontroller/group-keys.js";
 import { parseLean } from "../../hooks/http/lean-sync-body.js";
@@ -61,7 +62,7 @@ function requestText(nodes: NodeShape[], indent: number): string {
 describe("the sync hook's lean body parser", () => {
   it("gives what JSON.parse and the projection give, for any request", () => {
     let lean = 0;
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.array(nodeArb, { maxLength: 6 }),
         fc.constantFrom(0, 1, 2),
@@ -124,7 +125,7 @@ describe("the sync hook's lean body parser", () => {
 
 describe("projectRelatedNode", () => {
   it("keeps every field discovery reads: the candidates are the same", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(nodeArb, { maxLength: 6 }), (nodes) => {
         const text = requestText(nodes, 0);
         const whole = (JSON.parse(text) as { related: unknown }).related;
