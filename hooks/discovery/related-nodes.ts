@@ -159,7 +159,10 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     uid: typeof metadata["uid"] === "string" ? metadata["uid"] : undefined,
     labels: stringRecord(metadata["labels"]),
     creationTimestamp:
-      typeof metadata["creationTimestamp"] === "string" ? metadata["creationTimestamp"] : undefined,
+      typeof metadata["creationTimestamp"] === "string" &&
+      !Number.isNaN(Date.parse(metadata["creationTimestamp"]))
+        ? metadata["creationTimestamp"]
+        : undefined,
     isValidator: NodeTypeSchema.safeParse(spec["nodeType"]).data === "Validator",
     networkPassphrase: passphrase,
     suspended: spec["suspended"] === true,

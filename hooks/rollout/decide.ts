@@ -169,5 +169,6 @@ function wait(
 }
 
 function resyncFor(secondsUntilStuck: number): number {
+  if (Number.isNaN(secondsUntilStuck)) return WAITING_RESYNC_SECONDS;
   return Math.max(1, Math.min(WAITING_RESYNC_SECONDS, Math.ceil(secondsUntilStuck)));
 }

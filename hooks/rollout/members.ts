@@ -17,7 +17,9 @@ export function memberStates(self: PeerSelf, members: readonly PeerCandidate[]):
       groupFingerprint: published?.groupFingerprint,
       pending: published !== undefined && published.peersHash !== published.appliedPeersHash,
       ready: published?.ready ?? false,
-      unreadySince: published?.unreadySince ?? member.creationTimestamp,
+      // A member that published a status without a valid unreadySince counts as unready
+      // since now (it blocks), never as unready since its creation (stuck, blocking nobody).
+      unreadySince: published === undefined ? member.creationTimestamp : published.unreadySince,
     };
   });
 }

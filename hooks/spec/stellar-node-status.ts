@@ -8,7 +8,16 @@ import { isRecord } from "../kube/objects.js";
  * status schema is generated from it (hooks/generate/crd.ts).
  */
 
-const dateTime = z.string().meta({ format: "date-time" });
+/**
+ * An RFC 3339 time as the hook writes it. Anything else in an observed status (a hand edit,
+ * another writer) fails and so counts as absent: readers then take the direction that never
+ * restarts early (a pending change starts settling now; an unready member blocks).
+ */
+const dateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
+  .refine((text) => !Number.isNaN(Date.parse(text)))
+  .meta({ format: "date-time" });
 
 const ConditionSchema = z.object({
   type: z.string(),

@@ -605,3 +605,58 @@ describe("refusal reasons", () => {
     for (const reason of REFUSAL_REASONS) assert.ok(status.includes(`\`${reason}\``), reason);
   });
 });
+
+describe("garbage in observed status is absent, in the direction that never restarts early", () => {
+  const b = stellarNode("b");
+  const a = stellarNode("a");
+  const first = sync(syncRequest(a, { related: [a] }));
+
+  it("another member's unreadySince: garbage gives a resync time, never null", () => {
+    const garbageB = stellarNode("b", {
+      status: {
+        rollout: { groupFingerprint: "x", ready: false, unreadySince: "garbage" },
+        conditions: [],
+      },
+    });
+    const request = (status: unknown, now: Date) =>
+      sync(
+        syncRequest(stellarNode("a", { status: status as Record<string, unknown> }), {
+          related: [a, garbageB],
+          children: observed(first.children),
+        }),
+        now,
+      );
+    // The list settles first; only then does the rule look at the other members.
+    const settling = request(first.status, FIXED_NOW);
+    const next = request(settling.status, new Date(FIXED_NOW.getTime() + 60_000));
+    assert.equal(condition(next, "PeersApplied")?.reason, "WaitingForGroup");
+    assert.ok(Number.isFinite(next.resyncAfterSeconds), String(next.resyncAfterSeconds));
+    // Serialised, a NaN would be null: Metacontroller's strict v2 parse would refuse it.
+    assert.doesNotMatch(JSON.stringify(next), /"resyncAfterSeconds":null/);
+  });
+
+  it("the node's own pendingSince: garbage starts settling now instead of skipping settleSeconds", () => {
+    const joined = sync(
+      syncRequest(stellarNode("a", { status: first.status }), {
+        related: [a, b],
+        children: observed(first.children),
+      }),
+    );
+    const pending = joined.status.rollout?.pendingSince;
+    assert.ok(pending, "a new list is pending");
+    const forged = {
+      ...joined.status,
+      rollout: { ...joined.status.rollout, pendingSince: "garbage" },
+    };
+    const later = new Date(FIXED_NOW.getTime() + 60_000);
+    const next = sync(
+      syncRequest(stellarNode("a", { status: forged }), {
+        related: [a, b],
+        children: observed(first.children),
+      }),
+      later,
+    );
+    assert.equal(next.status.rollout?.pendingSince, later.toISOString().replace(/\.\d{3}Z$/, "Z"));
+    assert.equal(condition(next, "PeersApplied")?.reason, "Settling");
+  });
+});
