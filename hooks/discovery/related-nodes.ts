@@ -1,6 +1,6 @@
-import { stellarNodeNameProblem } from "../kube/names.js";
+import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
-import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
 import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
@@ -65,7 +65,7 @@ export function readPeerCandidates(related: unknown, defaultNamespace: string): 
 export function projectRelatedNode(object: unknown): unknown {
   if (!isRecord(object)) return object;
   const { metadata, spec, status } = object;
-  const projected: Record<string, unknown> = {};
+  const projected: Record<string, unknown> = pick(object, ["apiVersion", "kind"]);
   if ("metadata" in object) {
     projected["metadata"] = isRecord(metadata)
       ? pick(metadata, [
@@ -132,6 +132,10 @@ function pick(record: Record<string, unknown>, keys: readonly string[]): Record<
 
 function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate | undefined {
   if (!isRecord(object)) return undefined;
+  // Only StellarNodes are peers, whatever else is filed under their key.
+  if (object["apiVersion"] !== STELLAR_NODE_API_VERSION || object["kind"] !== "StellarNode") {
+    return undefined;
+  }
   const metadata = object["metadata"];
   const spec = object["spec"];
   if (!isRecord(metadata) || !isRecord(spec)) return undefined;
@@ -140,6 +144,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
   if (typeof name !== "string" || stellarNodeNameProblem(name) !== undefined) return undefined;
   const namespace =
     typeof metadata["namespace"] === "string" ? metadata["namespace"] : defaultNamespace;
+  if (!isDns1123Label(namespace)) return undefined;
   const network = NetworkSchema.safeParse(spec["network"]);
   if (!network.success) return undefined;
   const custom = spec["customNetworkPassphrase"];

@@ -1,35 +1,13 @@
 import { isAscii } from "node:buffer";
-import type { FastifyInstance, FastifyRequest } from "fastify";
 import { projectRelatedNode } from "../discovery/related-nodes.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { isRecord } from "../kube/objects.js";
+import { relatedNodeProblem, type RelatedNodeProblem } from "./poisoned-keys.js";
 
-type JsonParser = ReturnType<FastifyInstance["getDefaultJsonParser"]>;
-
-/**
- * The JSON body parser of these routes. A request carries the whole group, thousands of
- * related StellarNodes with their managedFields, annotations and status; holding all of
- * them while the sync runs made garbage collection and memory the largest cost of a large
- * request (BENCHMARKS.md). So each related StellarNode is parsed on its own and cut down at
- * once to what discovery reads (projectRelatedNode). Any body that is not plainly a sync
- * request (not an object, duplicate keys, any text that could spell a `__proto__` or
- * `constructor` key, a piece JSON.parse refuses) goes to fastify's own parser whole, so
- * its errors (400) and prototype-poisoning checks are the ones clients get.
- */
-export function syncBodyParser(
-  app: FastifyInstance,
-): (
-  request: FastifyRequest,
-  body: string | Buffer,
-  done: (err: Error | null, body?: unknown) => void,
-) => void {
-  const parseJson: JsonParser = app.getDefaultJsonParser("error", "error");
-  return (request, body, done) => {
-    const buffer = body as Buffer;
-    const lean = parseLean(buffer);
-    if (lean !== undefined) done(null, lean);
-    else parseJson(request, buffer.toString("utf8"), done);
-  };
+/** A sync request parsed lean, and the related StellarNodes it left out. */
+export interface LeanBody {
+  body: unknown;
+  skipped: { key: string; reason: RelatedNodeProblem }[];
 }
 
 /**
@@ -38,8 +16,17 @@ export function syncBodyParser(
  */
 const SUSPECT = /__proto__|constructor|\\u00/;
 
-/** A sync request with each related StellarNode projected, or undefined to parse it whole. */
-export function parseLean(body: Buffer): unknown {
+/**
+ * A request carries the whole group: thousands of related StellarNodes with their
+ * managedFields, annotations and status. Holding all of them while the sync runs made
+ * garbage collection and memory the largest cost of a large request (BENCHMARKS.md). So
+ * each related StellarNode is parsed on its own and cut down at once to what discovery
+ * reads (projectRelatedNode); one whose text could spell a poisoned key is parsed and
+ * checked on its own, and left out if it holds one (hook-body.ts). Undefined, to parse the
+ * body whole, for anything that is not plainly a sync request (not an object, duplicate
+ * keys outside the related nodes, a suspect key outside them, a piece JSON.parse refuses).
+ */
+export function parseLean(body: Buffer): LeanBody | undefined {
   // One pass over the body finds each related StellarNode: related -> group -> entries.
   const entries: Member[] = [];
   let related = 0;
@@ -78,13 +65,20 @@ export function parseLean(body: Buffer): unknown {
     if (!isRecord(skeleton) || !isRecord(skeleton["related"])) return undefined;
     const group = skeleton["related"][GROUP_KEYS.StellarNode];
     if (!isRecord(group)) return undefined;
+    const skipped: LeanBody["skipped"] = [];
     // In order, so that of duplicate keys the last wins, as in JSON.parse.
     for (const entry of entries) {
       const piece = text(entry.start, entry.end);
-      if (SUSPECT.test(piece)) return undefined;
-      group[entry.key] = projectRelatedNode(JSON.parse(piece));
+      const node: unknown = JSON.parse(piece);
+      const problem = relatedNodeProblem(node);
+      if (problem === undefined) {
+        group[entry.key] = projectRelatedNode(node);
+      } else {
+        Reflect.deleteProperty(group, entry.key);
+        skipped.push({ key: entry.key, reason: problem });
+      }
     }
-    return skeleton;
+    return { body: skeleton, skipped };
   } catch {
     return undefined;
   }

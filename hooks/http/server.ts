@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import type { ServerConfig } from "../config.js";
+import { ConfigError, type ServerConfig } from "../config.js";
 import type { DesiredStateTransform } from "../metacontroller/transforms.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { namespaceHooks } from "./routes/namespace-hooks.js";
 import { stellarNodeHooks } from "./routes/stellarnode-hooks.js";
+
+/** Above Metacontroller's hook timeout (10 s): see buildServer. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface ServerOptions {
   config: ServerConfig;
@@ -24,6 +28,7 @@ export interface HookServer {
 
 export async function buildServer(options: ServerOptions): Promise<HookServer> {
   const { config } = options;
+  const authToken = readAuthToken(config.AUTH_TOKEN_FILE);
   let shuttingDown = false;
   const app = Fastify({
     logger: {
@@ -31,6 +36,12 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: config.BODY_LIMIT,
+    // Metacontroller gives up on a hook after its webhook timeout (10 s in our manifests,
+    // its default): a body still trickling in after 30 s is never answered usefully, and a
+    // stalled one must not hold its socket for ever. Idle keep-alive connections are kept
+    // longer than that, so Metacontroller's client reuses them.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestIdHeader: "x-request-id",
     ...(config.TLS_CERT_FILE && config.TLS_KEY_FILE
       ? {
@@ -79,17 +90,13 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     transforms: options.transforms ?? [],
     sidecarImage: config.SIDECAR_IMAGE,
     coreImages: config.STELLAR_CORE_IMAGES,
-    authToken: config.AUTH_TOKEN_FILE
-      ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
-      : undefined,
+    authToken,
   });
   await app.register(namespaceHooks, {
     prefix: "/namespace",
     clusterDomain: config.CLUSTER_DOMAIN,
     now: options.now ?? (() => new Date()),
-    authToken: config.AUTH_TOKEN_FILE
-      ? readFileSync(config.AUTH_TOKEN_FILE, "utf8").trim()
-      : undefined,
+    authToken,
   });
   return {
     app,
@@ -97,4 +104,18 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
       shuttingDown = true;
     },
   };
+}
+
+/**
+ * The bearer token the hooks require, read once at start. An empty file would make every
+ * hook answer 401 for ever: that is a configuration error, refused before listening.
+ */
+function readAuthToken(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const token = readFileSync(file, "utf8").trim();
+  if (token === "")
+    throw new ConfigError(
+      `AUTH_TOKEN_FILE ${file} is empty: put the token Metacontroller sends in it`,
+    );
+  return token;
 }

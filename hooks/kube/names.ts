@@ -30,3 +30,10 @@ export function isDns1123Subdomain(value: string): boolean {
 export function isLabelValue(value: string): boolean {
   return value.length <= 63 && LABEL_VALUE.test(value);
 }
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A namespace's name: a DNS-1123 label (k8s.io/apimachinery ValidateNamespaceName). */
+export function isDns1123Label(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}

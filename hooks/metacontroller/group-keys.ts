@@ -9,3 +9,6 @@ export const GROUP_KEYS = {
   StatefulSet: "StatefulSet.apps/v1",
   StellarNode: "StellarNode.stellar.org/v1alpha1",
 } as const;
+
+/** The apiVersion of the parent and related StellarNodes. */
+export const STELLAR_NODE_API_VERSION = "stellar.org/v1alpha1";

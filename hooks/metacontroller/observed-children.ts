@@ -1,5 +1,6 @@
 import type { KubeObject } from "../kube/objects.js";
 import { isKubeObject, isRecord } from "../kube/objects.js";
+import { MAX_OBJECT_DEPTH, nestsDeeperThan } from "../kube/json-depth.js";
 import { compareText } from "../kube/keys.js";
 
 /** Metacontroller's 3-way merge keeps what it applied here (pkg/dynamic/apply). */
@@ -46,7 +47,12 @@ export function asLastApplied(live: KubeObject): KubeObject {
   if (text !== undefined) {
     try {
       const applied: unknown = JSON.parse(text);
-      if (isRecord(applied) && isRecord(applied["metadata"])) {
+      // A hand-edited annotation nested absurdly deep would overflow recursive code later.
+      if (
+        isRecord(applied) &&
+        isRecord(applied["metadata"]) &&
+        !nestsDeeperThan(applied, MAX_OBJECT_DEPTH)
+      ) {
         return {
           ...applied,
           apiVersion: live.apiVersion,

@@ -1,4 +1,7 @@
 import { parse, TomlError } from "smol-toml";
+import { nestsDeeperThan } from "../kube/json-depth.js";
+import { isRecord } from "../kube/objects.js";
+import { parsePeerAddress } from "./peer-address.js";
 
 /**
  * The user's quorum TOML. It may hold quorum content only; every other stellar-core key is
@@ -36,13 +39,22 @@ export function parseQuorumSet(
   }
   let quorum: QuorumContent;
   try {
-    quorum = parse(toml);
+    // A __proto__ or constructor key is refused rather than kept on a parsed object.
+    quorum = parse(toml, { unsafeKeyBehaviour: "throw", maxDepth: MAX_QUORUM_DEPTH });
   } catch (error) {
     const detail =
       error instanceof TomlError
         ? `line ${error.line}, column ${error.column}: ${firstLine(error.message)}`
         : String(error);
     return { ok: false, error: `${FIELD} is not valid TOML (${detail})` };
+  }
+  // Tables nest through dotted keys too, which maxDepth does not count; the TOML writer
+  // and every recursive reader downstream must only see a bounded depth.
+  if (nestsDeeperThan(quorum, MAX_QUORUM_DEPTH)) {
+    return {
+      ok: false,
+      error: `${FIELD} nests tables deeper than ${MAX_QUORUM_DEPTH} levels; stellar-core allows quorum sets 4 levels deep (Config::loadQset)`,
+    };
   }
   const allowed = new Set<string>(QUORUM_KEYS);
   for (const key of Object.keys(quorum)) {
@@ -55,8 +67,41 @@ export function parseQuorumSet(
       error: `${FIELD} may hold only ${QUORUM_KEYS.join(", ")}; it sets ${key} (${why})`,
     };
   }
+  const validatorProblem = automaticValidatorsProblem(quorum["VALIDATORS"]);
+  if (validatorProblem !== undefined) return { ok: false, error: validatorProblem };
   return { ok: true, quorum };
 }
+
+/** How deep the quorum TOML may nest: quorum sets 4 levels deep, with room to spare. */
+const MAX_QUORUM_DEPTH = 16;
+
+/**
+ * stellar-core splits a [[VALIDATORS]] HISTORY command on whitespace and runs it to fetch
+ * history, and dials ADDRESS: both are held to what they are for, as historyArchiveUrls
+ * are: HISTORY is `curl -sf <http(s) URL>{0} -o {1}` (the form of SDF's examples, e.g.
+ * stellar-core's docs/stellar-core_example_validators.cfg), ADDRESS a `host[:port]`.
+ */
+function automaticValidatorsProblem(validators: unknown): string | undefined {
+  if (!Array.isArray(validators)) return undefined;
+  for (const [index, entry] of validators.entries()) {
+    if (!isRecord(entry)) continue;
+    const where = `${FIELD} [[VALIDATORS]] #${index + 1}`;
+    const history = entry["HISTORY"];
+    if (history !== undefined && (typeof history !== "string" || !HISTORY_COMMAND.test(history))) {
+      return `${where}: HISTORY must be "curl -sf <http(s) URL>{0} -o {1}" with no whitespace in the URL; it is ${JSON.stringify(history).slice(0, 120)}`;
+    }
+    const address = entry["ADDRESS"];
+    if (
+      address !== undefined &&
+      (typeof address !== "string" || parsePeerAddress(address) === undefined)
+    ) {
+      return `${where}: ADDRESS must be host[:port] (a DNS name or IPv4 address, port 1-65535); it is ${JSON.stringify(address).slice(0, 120)}`;
+    }
+  }
+  return undefined;
+}
+
+const HISTORY_COMMAND = /^curl -sf https?:\/\/[^\s"'\\]*\{0\} -o \{1\}$/;
 
 function firstLine(text: string): string {
   return text.split("\n")[0] ?? text;

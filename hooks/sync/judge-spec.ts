@@ -1,8 +1,10 @@
 import type { KubeObject } from "../kube/objects.js";
-import { stellarNodeNameProblem } from "../kube/names.js";
+import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { parseStellarNodeSpec, type StellarNodeSpec } from "../spec/stellar-node-spec.js";
 import { CORE_CONFIG_KEYS } from "../stellar/core-config-keys.js";
+import { podAddress } from "../discovery/peers.js";
 import { resolveCoreImage } from "../stellar/core-images.js";
+import { DEFAULT_PEER_PORT, parsePeerAddress } from "../stellar/peer-address.js";
 import { parseQuorumSet, type QuorumContent } from "../stellar/quorum-set.js";
 import type { RefusalReason } from "./refusal-reasons.js";
 
@@ -20,6 +22,10 @@ export type SpecVerdict =
     };
 
 export interface JudgeOptions {
+  /** To recognise the node's own address among its static peers. */
+  clusterDomain: string;
+  /** What the body parser found wrong with the parent itself (hooks/http/hook-body.ts). */
+  refusedParent?: string | undefined;
   sidecarImage: string | undefined;
   /** stellar-core release -> image (STELLAR_CORE_IMAGES over the defaults). */
   coreImages: ReadonlyMap<string, string>;
@@ -38,8 +44,18 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
     message,
     spec,
   });
+  if (options.refusedParent !== undefined) {
+    return refuse("InvalidSpec", `the StellarNode cannot be read: ${options.refusedParent}`);
+  }
   const nameProblem = stellarNodeNameProblem(parent.metadata.name);
   if (nameProblem) return refuse("InvalidName", nameProblem);
+  const namespace = parent.metadata.namespace;
+  if (namespace !== undefined && !isDns1123Label(namespace)) {
+    return refuse(
+      "InvalidName",
+      `metadata.namespace ${JSON.stringify(namespace.slice(0, 80))} is not a DNS-1123 label`,
+    );
+  }
   const parsed = parseStellarNodeSpec(parent["spec"]);
   if (!parsed.ok) return refuse("InvalidSpec", parsed.problems.join("; "));
   const spec = parsed.spec;
@@ -56,9 +72,33 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
       spec,
     );
   }
+  const selfListed = ownAddressAmongKnownPeers(parent, spec, options.clusterDomain);
+  if (selfListed !== undefined) {
+    return refuse(
+      "InvalidSpec",
+      `spec.validatorConfig.knownPeers lists ${selfListed}, this node's own address: stellar-core refuses to connect to itself; remove it`,
+      spec,
+    );
+  }
   const image = resolveCoreImage(spec, options.coreImages);
   if (!image.ok) return refuse("UnknownVersion", image.message, spec);
   const quorum = parseQuorumSet(spec.validatorConfig?.quorumSet, CORE_CONFIG_KEYS);
   if (!quorum.ok) return refuse("InvalidQuorumSet", quorum.error, spec);
   return { valid: true, spec, image: image.image, quorum: quorum.quorum };
+}
+
+/** The static peer that is the node itself, if any (host compared as DNS names compare). */
+function ownAddressAmongKnownPeers(
+  parent: KubeObject,
+  spec: StellarNodeSpec,
+  clusterDomain: string,
+): string | undefined {
+  const own = {
+    host: podAddress(parent.metadata.name, parent.metadata.namespace ?? "default", clusterDomain),
+    port: spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT,
+  };
+  return spec.validatorConfig?.knownPeers?.find((text) => {
+    const address = parsePeerAddress(text);
+    return address !== undefined && address.host === own.host && address.port === own.port;
+  });
 }

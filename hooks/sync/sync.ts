@@ -31,6 +31,11 @@ export interface SyncOptions {
   transforms?: readonly DesiredStateTransform[];
   /** The hook server's own image, run as the LiveConnect sidecar; unset disables LiveConnect. */
   sidecarImage?: string | undefined;
+  /**
+   * Why the request's parent itself cannot be trusted, found while the body was parsed (a
+   * `__proto__` key, absurd nesting): the spec is refused with this message.
+   */
+  refusedParent?: string | undefined;
   /** stellar-core release -> image; the defaults of stellar/core-images.ts when unset. */
   coreImages?: ReadonlyMap<string, string>;
 }
@@ -53,6 +58,8 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   // Judge the spec. A refused spec keeps every child as it runs (an omitted child would be
   // deleted) and says why in Valid=False.
   const verdict = judgeSpec(parent, {
+    clusterDomain: options.clusterDomain,
+    refusedParent: options.refusedParent,
     sidecarImage: options.sidecarImage,
     coreImages: options.coreImages ?? DEFAULT_CORE_IMAGES,
   });

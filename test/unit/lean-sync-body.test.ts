@@ -5,16 +5,26 @@ import { assertProperty } from "../support/property.js";
 import { projectRelatedNode, readPeerCandidates } from "../../hooks/discovery/related-nodes.js";
 import { GROUP_KEYS } from "../../hooks/metacontroller/group-keys.js";
 import { parseLean } from "../../hooks/http/lean-sync-body.js";
+import { relatedNodeProblem } from "../../hooks/http/poisoned-keys.js";
 import { isRecord } from "../../hooks/kube/objects.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
 
-/** What the lean parser must give: JSON.parse, with each related StellarNode projected. */
+/**
+ * What the lean parser must give: JSON.parse, with each related StellarNode projected, and
+ * those the hooks must not trust (relatedNodeProblem) left out.
+ */
 function expected(text: string): unknown {
   const parsed = JSON.parse(text) as Record<string, unknown>;
   const related = parsed["related"];
   const group = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
   if (isRecord(group)) {
-    for (const key of Object.keys(group)) group[key] = projectRelatedNode(group[key]);
+    for (const key of Object.keys(group)) {
+      if (relatedNodeProblem(structuredClone(group[key])) === undefined) {
+        group[key] = projectRelatedNode(group[key]);
+      } else {
+        Reflect.deleteProperty(group, key);
+      }
+    }
   }
   return parsed;
 }
@@ -71,7 +81,7 @@ describe("the sync hook's lean body parser", () => {
           const parsed = parseLean(Buffer.from(text));
           if (parsed !== undefined) {
             lean++;
-            assert.deepEqual(parsed, expected(text));
+            assert.deepEqual(parsed.body, expected(text));
           }
         },
       ),
@@ -94,7 +104,7 @@ describe("the sync hook's lean body parser", () => {
       ],
       0,
     );
-    const lean = parseLean(Buffer.from(text)) as {
+    const lean = parseLean(Buffer.from(text))?.body as {
       related: Record<string, Record<string, Record<string, unknown>>>;
     };
     const node = lean.related[GROUP_KEYS.StellarNode]?.["stellar/a"];
@@ -104,6 +114,23 @@ describe("the sync hook's lean body parser", () => {
       undefined,
       "projected",
     );
+  });
+
+  it("decides per related node: a poisoned node is left out, the others are kept, lean", () => {
+    const text = requestText(
+      [
+        { name: "a", network: "Testnet", note: "n", extra: {}, suspended: false, peerPort: 11625 },
+        { name: "b", network: "Testnet", note: "n", extra: {}, suspended: false, peerPort: 11625 },
+      ],
+      0,
+    ).replace('"name":"b"', '"name":"b","labels":{"__proto__":"x"}');
+    const lean = parseLean(Buffer.from(text));
+    assert.ok(lean, "still the lean path");
+    assert.deepEqual(lean.skipped, [{ key: "stellar/b", reason: "poisoned" }]);
+    const group = (lean.body as { related: Record<string, Record<string, unknown>> }).related[
+      GROUP_KEYS.StellarNode
+    ];
+    assert.deepEqual(Object.keys(group ?? {}), ["stellar/a"]);
   });
 
   it("leaves unusual bodies to the full parser: duplicate keys, prototype keys, escapes, malformed", () => {

@@ -25,7 +25,8 @@ export interface HookMetrics {
   peersAdded: Counter;
   peersRemoved: Counter;
   renderedPeers: Histogram;
-  namespaceConfigMapConflicts: Counter<"namespace">;
+  namespaceConfigMapConflicts: Counter;
+  skippedRelated: Counter<"reason">;
 }
 
 export function createHookMetrics(): HookMetrics {
@@ -67,8 +68,15 @@ export function createHookMetrics(): HookMetrics {
     }),
     namespaceConfigMapConflicts: new Counter({
       name: "stellar_peers_namespace_configmap_conflicts_total",
-      help: "Namespace syncs that left a ConfigMap stellar-peers alone because someone else owns it (or a StellarNode named stellar needs the name); see the Namespace's stellar.org/peers-configmap-conflict annotation.",
-      labelNames: ["namespace"],
+      // No namespace label: its values come from requests, and the Namespace's annotation
+      // (and the log line) already name it; a label would grow without bound.
+      help: "Namespace syncs that left a ConfigMap stellar-peers alone because someone else owns it (or a StellarNode named stellar needs the name); the Namespace's stellar.org/peers-configmap-conflict annotation and the warning log line name it.",
+      registers: [registry],
+    }),
+    skippedRelated: new Counter({
+      name: "stellar_peers_related_objects_skipped_total",
+      help: "Related objects a sync left out because they could not be trusted, by reason (poisoned: a __proto__ key; too-deep: nested beyond any object of ours; invalid-name, invalid-namespace, wrong-kind).",
+      labelNames: ["reason"],
       registers: [registry],
     }),
     invalidSpecs: new Counter({

@@ -7,6 +7,7 @@ import type {
   DecoratorSyncRequest,
 } from "../../metacontroller/decorator-hooks.js";
 import { SUMMARY_CONFIGMAP_NAME, syncNamespace } from "../../namespace/summary.js";
+import { bodyFindings, hookBodyParser } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 
 export interface NamespaceHookOptions {
@@ -25,17 +26,29 @@ export async function namespaceHooks(
   options: NamespaceHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer" },
+    hookBodyParser({ lean: false }),
+  );
 
   app.post<{ Body: DecoratorSyncRequest }>(
     "/sync",
     { schema: { body: syncRequestSchema }, config: { hook: "namespace-sync" } },
     async (request) => {
+      for (const skipped of bodyFindings(request.body).skippedRelated) {
+        app.metrics.skippedRelated.inc({ reason: skipped.reason });
+        request.log.info(
+          { related: skipped.key, reason: skipped.reason },
+          "related StellarNode left out",
+        );
+      }
       const { response, conflict } = syncNamespace(request.body, {
         clusterDomain: options.clusterDomain,
         now: options.now(),
       });
       if (conflict !== undefined) {
-        app.metrics.namespaceConfigMapConflicts.inc({ namespace: conflict.namespace });
+        app.metrics.namespaceConfigMapConflicts.inc();
         request.log.warn(
           {
             namespace: conflict.namespace,

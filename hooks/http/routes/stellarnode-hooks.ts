@@ -6,7 +6,7 @@ import type { DesiredStateTransform } from "../../metacontroller/transforms.js";
 import { customizeStellarNode } from "../../sync/customize.js";
 import { syncStellarNode } from "../../sync/sync.js";
 import type { SyncReport } from "../../sync/sync-report.js";
-import { syncBodyParser } from "../lean-sync-body.js";
+import { bodyFindings, hookBodyParser } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 import { reasonLabel } from "../plugins/metrics.js";
 
@@ -28,13 +28,26 @@ export async function stellarNodeHooks(
   options: StellarNodeHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, syncBodyParser(app));
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer" },
+    hookBodyParser({ lean: true }),
+  );
 
   app.post<{ Body: SyncRequest }>(
     "/sync",
     { schema: { body: syncRequestSchema }, config: { hook: "stellarnode-sync" } },
     async (request) => {
+      const findings = bodyFindings(request.body);
+      for (const skipped of findings.skippedRelated) {
+        app.metrics.skippedRelated.inc({ reason: skipped.reason });
+        request.log.info(
+          { related: skipped.key, reason: skipped.reason },
+          "related StellarNode left out",
+        );
+      }
       const { response, report } = syncStellarNode(request.body, {
+        refusedParent: findings.parentProblem,
         clusterDomain: options.clusterDomain,
         now: options.now(),
         transforms: options.transforms,

@@ -1,0 +1,123 @@
+import type { FastifyRequest } from "fastify";
+import { MAX_OBJECT_DEPTH, nestsDeeperThan } from "../kube/json-depth.js";
+import { isRecord } from "../kube/objects.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { parseLean } from "./lean-sync-body.js";
+import {
+  relatedNodeProblem,
+  removePoisonedKeys,
+  type RelatedNodeProblem,
+} from "./poisoned-keys.js";
+
+/**
+ * What a body parser found and took out of a hook request, so that one tenant's broken or
+ * hostile object never costs another tenant its sync: the request is answered, and each
+ * finding is judged where it belongs (the parent's own status, a log line, a counter).
+ */
+export interface BodyFindings {
+  /** Why the parent (or decorated object) cannot be trusted; its sync refuses it. */
+  parentProblem: string | undefined;
+  /** Related StellarNodes left out of the request, with why (for logs and a counter). */
+  skippedRelated: { key: string; reason: RelatedNodeProblem }[];
+}
+
+const findings = new WeakMap<object, BodyFindings>();
+
+/** The findings of the parser for this request body; none for a clean body. */
+export function bodyFindings(body: unknown): BodyFindings {
+  return (
+    (typeof body === "object" && body !== null ? findings.get(body) : undefined) ?? {
+      parentProblem: undefined,
+      skippedRelated: [],
+    }
+  );
+}
+
+/** An error fastify answers with its status code. */
+class BadBody extends Error {
+  readonly statusCode = 400;
+}
+
+/**
+ * The JSON body parser of the hook routes. JSON.parse never touches a prototype (a
+ * `__proto__` key becomes an own property), so the body is parsed whole and then cleaned:
+ * poisoned keys (`__proto__`, `constructor.prototype`) are removed where they are, a related
+ * StellarNode holding one (or nesting absurdly deep) is left out, and the parent's own
+ * findings go to its sync, which refuses it with Valid=False. fastify's own parser would
+ * refuse the whole request with a 400, so one tenant's object would stop every member's
+ * sync. `lean`: each related StellarNode is cut down to what discovery reads as it is parsed
+ * (lean-sync-body.ts), for the StellarNode sync, whose requests carry whole groups.
+ */
+export function hookBodyParser(options: {
+  lean: boolean;
+}): (
+  request: FastifyRequest,
+  body: Buffer,
+  done: (err: Error | null, body?: unknown) => void,
+) => void {
+  return (_request, body, done) => {
+    if (body.length === 0) {
+      done(new BadBody("the body is empty; a hook request is a JSON object"));
+      return;
+    }
+    const lean = options.lean ? parseLean(body) : undefined;
+    let parsed: unknown;
+    if (lean !== undefined) {
+      parsed = lean.body;
+    } else {
+      try {
+        parsed = JSON.parse(body.toString("utf8"));
+      } catch (error) {
+        done(new BadBody(`the body is not valid JSON: ${(error as Error).message}`));
+        return;
+      }
+    }
+    if (!isRecord(parsed)) {
+      done(null, parsed);
+      return;
+    }
+    const found: BodyFindings = {
+      parentProblem: undefined,
+      skippedRelated: lean?.skipped ?? [],
+    };
+    // The parent of a sync or customize request; the decorated object of a decorator sync.
+    const parentKey = "object" in parsed && !("parent" in parsed) ? "object" : "parent";
+    const parent = parsed[parentKey];
+    if (nestsDeeperThan(parent, MAX_OBJECT_DEPTH)) {
+      found.parentProblem = `the object nests deeper than ${MAX_OBJECT_DEPTH} levels`;
+    } else {
+      const poisoned = removePoisonedKeys(parent, "");
+      if (poisoned.length > 0) {
+        found.parentProblem = `keys named __proto__ (or constructor.prototype) are not accepted: ${poisoned.join(", ")}`;
+      }
+    }
+    if (lean === undefined) {
+      found.skippedRelated.push(...cleanRelatedNodes(parsed["related"]));
+    }
+    // Everything else (children, attachments, other related kinds) is the hook's own or
+    // the cluster's: poisoned keys are dropped where they stand.
+    for (const [key, value] of Object.entries(parsed)) {
+      if (key !== parentKey) removePoisonedKeys(value, key);
+    }
+    if (found.parentProblem !== undefined || found.skippedRelated.length > 0) {
+      findings.set(parsed, found);
+    }
+    done(null, parsed);
+  };
+}
+
+/** Leaves out each related StellarNode that is poisoned or too deep; returns which. */
+function cleanRelatedNodes(related: unknown): BodyFindings["skippedRelated"] {
+  const skipped: BodyFindings["skippedRelated"] = [];
+  if (!isRecord(related)) return skipped;
+  const group = related[GROUP_KEYS.StellarNode];
+  if (!isRecord(group)) return skipped;
+  for (const key of Object.keys(group)) {
+    const reason = relatedNodeProblem(group[key]);
+    if (reason !== undefined) {
+      skipped.push({ key, reason });
+      Reflect.deleteProperty(group, key);
+    }
+  }
+  return skipped;
+}
