@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { ConfigError, type ServerConfig } from "../config.js";
 import type { DesiredStateTransform } from "../metacontroller/transforms.js";
+import { inflightBudget } from "./plugins/inflight-budget.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { namespaceHooks } from "./routes/namespace-hooks.js";
@@ -82,6 +83,10 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
   );
 
   await app.register(metricsPlugin, { metrics: createHookMetrics() });
+  await app.register(inflightBudget, {
+    budgetBytes: config.INFLIGHT_BODY_BUDGET,
+    bodyLimit: config.BODY_LIMIT,
+  });
   await app.register(healthRoutes, { isShuttingDown: () => shuttingDown });
   await app.register(stellarNodeHooks, {
     prefix: "/stellarnode",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -230,5 +231,47 @@ describe("server limits (issue 12)", () => {
     assert.match(metrics, /# TYPE stellar_peers_namespace_configmap_conflicts_total counter/);
     assert.doesNotMatch(metrics, /namespace_configmap_conflicts_total\{namespace=/);
     await server.app.close();
+  });
+});
+
+describe("bodies in flight (issue 12 item 4)", () => {
+  it("a request that would exceed INFLIGHT_BODY_BUDGET gets 429 with Retry-After; alone it passes", async () => {
+    const { app } = await buildServer({
+      config: loadConfig({ LOG_LEVEL: "silent", INFLIGHT_BODY_BUDGET: String(1024 * 1024) }),
+    });
+    // Signals from the server itself, instead of sleeps: the held request is in flight, then gone.
+    let arrived = (): void => undefined;
+    let aborted = (): void => undefined;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    const gone = new Promise<void>((resolve) => (aborted = resolve));
+    app.addHook("onRequest", async () => arrived());
+    app.addHook("onRequestAbort", async (_request) => aborted());
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = app.server.address() as { port: number };
+    const body = JSON.stringify(syncRequest(stellarNode("a")));
+    // A first request announces 900 KiB and trickles: it holds its share of the budget.
+    const held = request(
+      { host: "127.0.0.1", port, method: "POST", path: "/stellarnode/sync" },
+      () => undefined,
+    );
+    held.on("error", () => undefined);
+    held.setHeader("content-type", "application/json");
+    held.setHeader("content-length", String(900 * 1024));
+    held.write(" ");
+    await inFlight;
+    const post = (payload: string) =>
+      fetch(`http://127.0.0.1:${port}/stellarnode/sync`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(payload.length) },
+        body: payload,
+      });
+    const refused = await post(body + " ".repeat(200 * 1024));
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get("retry-after"), "1");
+    held.destroy();
+    await gone;
+    const alone = await post(body + " ".repeat(200 * 1024));
+    assert.equal(alone.status, 200);
+    await app.close();
   });
 });

@@ -42,7 +42,7 @@ export function createHookMetrics(): HookMetrics {
     }),
     errors: new Counter({
       name: "stellar_peers_hook_errors_total",
-      help: "Hook requests that failed, by hook and reason (bad_request, unauthorized, too_large, internal).",
+      help: "Hook requests that failed, by hook and reason (bad_request, unauthorized, too_large, too_many, internal).",
       labelNames: ["hook", "reason"],
       registers: [registry],
     }),
@@ -119,6 +119,7 @@ function errorReason(code: number): string | undefined {
   if (code < 400) return undefined;
   if (code === 401 || code === 403) return "unauthorized";
   if (code === 413) return "too_large";
+  if (code === 429) return "too_many";
   if (code < 500) return "bad_request";
   return "internal";
 }
