@@ -18,13 +18,14 @@ const EnvSchema = z
       .int()
       .min(MIB)
       .default(64 * MIB),
-    // The bytes of hook bodies held at once (inflight-budget.ts): about a third of the
-    // Deployment's 512 MiB limit, as a body costs several times its size while synced.
+    // The bytes of hook bodies held at once (inflight-budget.ts). A body costs about five
+    // times its size at its peak while it is synced (BENCHMARKS.md, npm run bench --
+    // --hostile): 96 MiB keeps a replica under the Deployment's 512 MiB limit.
     INFLIGHT_BODY_BUDGET: z.coerce
       .number()
       .int()
       .min(MIB)
-      .default(160 * MIB),
+      .default(96 * MIB),
     CLUSTER_DOMAIN: z.string().regex(DNS1123_SUBDOMAIN).default("cluster.local"),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),

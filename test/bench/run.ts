@@ -12,6 +12,7 @@
  *   npm run bench -- --no-minimal        without the minimal reference server
  *   npm run bench -- --print=FILE.json   the tables of an earlier run
  *   npm run bench -- --e2e               convergence on the cluster harness (test/bench/e2e.ts)
+ *   npm run bench -- --hostile           peak RSS and latency of the worst requests (hostile.ts)
  *
  * Servers: "current" is `node dist/hooks/main.js` (built by the bench script), "baseline" an
  * older build given with --baseline, "minimal" test/bench/minimal-server.ts: node:http that
@@ -428,6 +429,11 @@ async function main(): Promise<void> {
   const print = option("print");
   if (print !== undefined) {
     process.stdout.write(`${render(JSON.parse(readFileSync(print, "utf8")) as Results)}\n`);
+    return;
+  }
+  if (flag("hostile")) {
+    const { hostileBench } = await import("./hostile.js");
+    await hostileBench();
     return;
   }
   if (flag("e2e")) {
