@@ -5,6 +5,7 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { KEYS, stellarNode } from "../support/fixtures.js";
 import { FC_SEED } from "../support/property.js";
+import { rawSyncRequest } from "../support/raw-request.js";
 import { testServer } from "../support/server.js";
 
 /*
@@ -155,13 +156,6 @@ const hostileParent = fc.constantFrom(
   ),
 );
 
-function request(parent: string, related: Record<string, string>): string {
-  const entries = Object.entries(related)
-    .map(([key, text]) => `${JSON.stringify(key)}:${text}`)
-    .join(",");
-  return `{"parent":${parent},"children":{},"related":{"StellarNode.stellar.org/v1alpha1":{${entries}}},"finalizing":false}`;
-}
-
 describe("hostile requests, generated (issue 12)", () => {
   let server: Awaited<ReturnType<typeof testServer>>;
   before(async () => {
@@ -181,7 +175,7 @@ describe("hostile requests, generated (issue 12)", () => {
     const generated = new Map<string, number>();
     const a = json(stellarNode("a"));
     const b = json(stellarNode("b"));
-    const clean = await post(request(a, { "stellar/a": a, "stellar/b": b }));
+    const clean = await post(rawSyncRequest(a, { "stellar/a": a, "stellar/b": b }));
     assert.equal(clean.statusCode, 200);
     const peersOf = (body: string): string => {
       const response = JSON.parse(body) as SyncResponse;
@@ -203,7 +197,7 @@ describe("hostile requests, generated (issue 12)", () => {
           });
           const parent = badParent ?? a;
           if (badParent !== null) generated.set("parent", (generated.get("parent") ?? 0) + 1);
-          const payload = request(parent, related);
+          const payload = rawSyncRequest(parent, related);
           const first = await post(payload);
           assert.ok(first.statusCode < 500, `${first.statusCode}: ${first.body.slice(0, 300)}`);
           assert.equal(first.statusCode, 200, first.body.slice(0, 300));

@@ -9,6 +9,7 @@ import { buildServer, REQUEST_TIMEOUT_MS } from "../../hooks/http/server.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { KEYS, stellarNode, syncRequest } from "../support/fixtures.js";
+import { rawSyncRequest } from "../support/raw-request.js";
 import { testServer } from "../support/server.js";
 
 /*
@@ -32,14 +33,6 @@ function poisoned(name: string): string {
   return JSON.stringify(node).replace('"limits":{"cpu":"1"}', '"limits":{"__proto__":"1"}');
 }
 
-/** A sync request for `parent` whose related map holds `related` (raw JSON texts). */
-function rawRequest(parent: string, related: Record<string, string>): string {
-  const entries = Object.entries(related)
-    .map(([key, text]) => `${JSON.stringify(key)}:${text}`)
-    .join(",");
-  return `{"parent":${parent},"children":{},"related":{"StellarNode.stellar.org/v1alpha1":{${entries}}},"finalizing":false}`;
-}
-
 describe("hostile input (issue 12)", () => {
   let server: Server;
   before(async () => {
@@ -60,7 +53,7 @@ describe("hostile input (issue 12)", () => {
     const b = JSON.stringify(stellarNode("b"));
     const reply = await post(
       "/stellarnode/sync",
-      rawRequest(a, { "stellar/a": a, "stellar/b": b, "stellar/evil": poisoned("evil") }),
+      rawSyncRequest(a, { "stellar/a": a, "stellar/b": b, "stellar/evil": poisoned("evil") }),
     );
     assert.equal(reply.statusCode, 200, reply.body);
     assert.equal(knownPeers(reply.json()), "b-0.b.stellar.svc.cluster.local:11625\n");
@@ -70,7 +63,7 @@ describe("hostile input (issue 12)", () => {
 
   it("1. the poisoned node's own sync: 200, Valid=False saying why", async () => {
     const evil = poisoned("evil");
-    const reply = await post("/stellarnode/sync", rawRequest(evil, { "stellar/evil": evil }));
+    const reply = await post("/stellarnode/sync", rawSyncRequest(evil, { "stellar/evil": evil }));
     assert.equal(reply.statusCode, 200, reply.body);
     const condition = valid(reply.json());
     assert.equal(condition?.reason, "InvalidSpec");
@@ -93,7 +86,7 @@ describe("hostile input (issue 12)", () => {
   it("2. a quorumSet with a dotted key 999 levels deep: Valid=False, never a 500", async () => {
     const deep = `[QUORUM_SET.${Array.from({ length: 999 }, (_, i) => `k${i}`).join(".")}]\nTHRESHOLD_PERCENT = 67\n`;
     const node = JSON.stringify(stellarNode("a", { validatorConfig: { quorumSet: deep } }));
-    const reply = await post("/stellarnode/sync", rawRequest(node, { "stellar/a": node }));
+    const reply = await post("/stellarnode/sync", rawSyncRequest(node, { "stellar/a": node }));
     assert.equal(reply.statusCode, 200, reply.body);
     assert.equal(valid(reply.json())?.reason, "InvalidQuorumSet");
   });
@@ -134,7 +127,7 @@ describe("hostile input (issue 12)", () => {
     );
     const reply = await post(
       "/stellarnode/sync",
-      rawRequest(a, {
+      rawSyncRequest(a, {
         "stellar/a": a,
         "stellar/b": withNewline,
         "stellar/c": surrogate,
@@ -155,7 +148,7 @@ describe("hostile input (issue 12)", () => {
       '"namespace":"x"',
       '"namespace":"x\\nNODE_SEED=\\"S\\""',
     );
-    const reply = await post("/stellarnode/sync", rawRequest(node, {}));
+    const reply = await post("/stellarnode/sync", rawSyncRequest(node, {}));
     assert.equal(reply.statusCode, 200, reply.body);
     assert.equal(valid(reply.json())?.reason, "InvalidName");
     assert.deepEqual(reply.json<SyncResponse>().children, []);
@@ -180,7 +173,7 @@ describe("hostile input (issue 12)", () => {
           validatorConfig: { quorumSet: quorum(history, address), homeDomain: "example.org" },
         }),
       );
-      return valid((await post("/stellarnode/sync", rawRequest(node, {}))).json());
+      return valid((await post("/stellarnode/sync", rawSyncRequest(node, {}))).json());
     };
     const good = "curl -sf https://history.example.org/{0} -o {1}";
     assert.match(
@@ -201,7 +194,7 @@ describe("hostile input (issue 12)", () => {
       ["a-0.a.stellar.svc.cluster.local:11625", /this node's own address/],
     ] as const) {
       const node = JSON.stringify(stellarNode("a", { validatorConfig: { knownPeers: [peer] } }));
-      const condition = valid((await post("/stellarnode/sync", rawRequest(node, {}))).json());
+      const condition = valid((await post("/stellarnode/sync", rawSyncRequest(node, {}))).json());
       assert.equal(condition?.status, "False", peer);
       assert.match(condition?.message ?? "", why, peer);
     }
