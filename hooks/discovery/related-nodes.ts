@@ -11,6 +11,10 @@ export interface PublishedRollout {
   valid: boolean;
   /** It has had a config rendered (status.configHash): its StatefulSet exists and runs it. */
   rendered: boolean;
+  /** The hashes of its desired and of its applied pod template (status.rollout). */
+  templateHash: string | undefined;
+  appliedTemplateHash: string | undefined;
+  /** Written by releases before template pacing (read for a status not yet rewritten). */
   peersHash: string | undefined;
   appliedPeersHash: string | undefined;
   groupFingerprint: string | undefined;
@@ -101,7 +105,13 @@ export function projectRelatedNode(object: unknown): unknown {
       if ("rollout" in status) {
         const rollout = status["rollout"];
         projectedStatus["rollout"] = isRecord(rollout)
-          ? pick(rollout, ["groupFingerprint", "ready", "unreadySince"])
+          ? pick(rollout, [
+              "groupFingerprint",
+              "ready",
+              "unreadySince",
+              "templateHash",
+              "appliedTemplateHash",
+            ])
           : rollout;
       }
       if ("conditions" in status) {
@@ -184,6 +194,8 @@ function readPublished(raw: unknown): PublishedRollout | undefined {
   return {
     valid: valid?.status !== "False",
     rendered: status.configHash !== undefined,
+    templateHash: status.rollout?.templateHash,
+    appliedTemplateHash: status.rollout?.appliedTemplateHash,
     peersHash: status.peersHash,
     appliedPeersHash: status.appliedPeersHash,
     groupFingerprint: status.rollout?.groupFingerprint,

@@ -12,6 +12,7 @@ import type {
 } from "../metacontroller/decorator-hooks.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { formatPeerAddress } from "../stellar/peer-address.js";
+import { groupBudgets } from "./group-budgets.js";
 
 /** The namespace-wide ConfigMap's name (what the earlier operator called it, too). */
 export const SUMMARY_CONFIGMAP_NAME = "stellar-peers";
@@ -55,7 +56,8 @@ interface ValidatorEntry {
  * The DecoratorController sync for one Namespace: a pure function of the request and the
  * options. It keeps the ConfigMap stellar-peers while the namespace has a StellarNode
  * Validator (not being deleted) and returns no attachment otherwise, so Metacontroller
- * deletes its own. It never sets the Namespace's status (`status: null`), and sets or
+ * deletes its own. Next to it, one PodDisruptionBudget per group of validators
+ * (group-budgets.ts). It never sets the Namespace's status (`status: null`), and sets or
  * clears only its own annotation.
  */
 export function syncNamespace(
@@ -77,16 +79,20 @@ export function syncNamespace(
     labels: {},
     annotations: { [CONFLICT_ANNOTATION]: conflict?.message ?? null },
     status: null,
-    attachments: wanted
-      ? [
-          renderSummary(
-            namespace,
-            validatorEntries(request.related, namespace, candidates, options),
-            observed,
-            options.now,
-          ),
-        ]
-      : [],
+    attachments: [
+      ...(wanted
+        ? [
+            renderSummary(
+              namespace,
+              validatorEntries(request.related, namespace, candidates, options),
+              observed,
+              options.now,
+            ),
+          ]
+        : []),
+      // One PodDisruptionBudget per group of the namespace (group-budgets.ts).
+      ...(request.finalizing === true ? [] : groupBudgets(request.related, namespace)),
+    ],
     resyncAfterSeconds: 0,
   };
   return {

@@ -37,12 +37,19 @@ const DEFAULT_WAIT: ConfigMapWait = {
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /**
- * The init container's script. It waits until the mounted ConfigMaps are at least as new
- * as the pod template expects (the peers ConfigMap names its own hash, and kubelet swaps a
- * volume's files together): Metacontroller may apply the StatefulSet before the
- * ConfigMaps, and kubelet refreshes mounted ConfigMaps only every minute or so. A peers
- * list newer than the template (listed in peers-hash-history) is taken as it is: that
- * happens when the pod restarts for another reason while a paced peer change waits.
+ * The init container's script. It waits until the mounted ConfigMaps hold what the pod
+ * template expects: Metacontroller may apply the StatefulSet before the ConfigMaps, and
+ * kubelet refreshes mounted ConfigMaps only every minute or so.
+ * - The config: the config ConfigMap holds the applied and the desired stellar-core.cfg,
+ *   each under a key named by its hash (`configFile` is that key, a shell word that uses
+ *   $CONFIG_HASH). The script takes the one its template's CONFIG_HASH names, and checks
+ *   its hash: a pod that restarts while a new template waits for its turn (a crash, a
+ *   drain) comes back on its applied template with its applied config, never the new
+ *   config on the old image. If that config never shows up, it stops rather than start
+ *   with another one.
+ * - The peers list: the peers ConfigMap names its own hash; a list newer than the template
+ *   (listed in peers-hash-history) is taken as it is (a newer list is never a risk). After
+ *   the wait it starts with the list as mounted.
  * Then it writes the file stellar-core reads: top-level keys (KNOWN_PEERS, NODE_SEED)
  * first, because every key after a TOML table header would belong to that table, then the
  * rendered config. Last it creates the database on a volume that has none (see
@@ -71,26 +78,31 @@ export function initScript(
     `  [ "$(cat ${PEERS_MOUNT}/${hashFile} 2>/dev/null)" = "$PEERS_HASH" ] ||`,
     `    grep -qx "$PEERS_HASH" ${PEERS_MOUNT}/${historyFile} 2>/dev/null`,
     "}",
-    `config_current() { [ "$(hash_of ${CONFIG_MOUNT}/${configFile})" = "$CONFIG_HASH" ]; }`,
+    `config_file="${CONFIG_MOUNT}/${configFile}"`,
+    'config_current() { [ -f "$config_file" ] && [ "$(hash_of "$config_file")" = "$CONFIG_HASH" ]; }',
     "wait_until() {",
     "  polls=0",
     '  until "$1"; do',
     `    if [ "$polls" -ge ${maxPolls} ]; then`,
-    `      echo "warning: $1 still false after ${wait.waitSeconds}s; starting with the ConfigMaps as mounted" >&2`,
+    '      if [ "$2" = required ]; then',
+    `        echo "$1 still false after ${wait.waitSeconds}s: $config_file is not the config of this pod template (CONFIG_HASH $CONFIG_HASH); not starting with another one" >&2`,
+    "        exit 1",
+    "      fi",
+    `      echo "warning: $1 still false after ${wait.waitSeconds}s; starting with the peers list as mounted" >&2`,
     "      return 0",
     "    fi",
     `    sleep ${wait.pollSeconds}`,
     "    polls=$((polls + 1))",
     "  done",
     "}",
-    'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current; fi',
-    "wait_until config_current",
+    'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current optional; fi',
+    "wait_until config_current required",
     ...seedSteps(),
     "umask 077",
     "{",
     `  cat ${PEERS_MOUNT}/peers.toml`,
     `  printf 'NODE_SEED="%s"\\n' "$seed"`,
-    `  cat ${CONFIG_MOUNT}/${configFile}`,
+    '  cat "$config_file"',
     `} > ${ASSEMBLED_CONFIG}.tmp`,
     `mv ${ASSEMBLED_CONFIG}.tmp ${ASSEMBLED_CONFIG}`,
     ...databaseSteps(),

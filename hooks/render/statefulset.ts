@@ -2,7 +2,8 @@ import type { KubeObject } from "../kube/objects.js";
 import { ADMIN_HTTP_PORT } from "../stellar/peer-address.js";
 import { SIDECAR_METRICS_PORT } from "../spec/stellar-node-spec.js";
 import { DATA_DIR } from "../stellar/core-config.js";
-import { CORE_CONFIG_KEY } from "./core-configmap.js";
+import { LABEL_GROUP } from "../discovery/group-label.js";
+import { coreConfigKey } from "./core-configmap.js";
 import { coreRunArgs } from "./core-args.js";
 import { CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
@@ -23,7 +24,9 @@ export interface StatefulSetInput {
   storageSize: string;
   resources: Record<string, unknown> | undefined;
   seedSecretRef: string;
-  /** The peers hash on the pod template (a change rolls the pod); none for LiveConnect. */
+  /** The group label's value (discovery/group-label.ts): the group's budget selects on it. */
+  group: string;
+  /** The peers hash on the pod template (a change restarts the pod); none for LiveConnect. */
   podPeersHash: string | undefined;
   configHash: string;
   /** LiveConnect: the image of the peer-connector sidecar (the hook server's own). */
@@ -96,7 +99,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
       updateStrategy: { type: "RollingUpdate" },
       template: {
         metadata: {
-          labels: { ...input.labels },
+          labels: { ...input.labels, [LABEL_GROUP]: input.group },
           annotations: {
             [ANNOTATION_CONFIG_HASH]: input.configHash,
             ...(input.podPeersHash === undefined
@@ -116,7 +119,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               command: [
                 "/bin/sh",
                 "-c",
-                initScript(PEERS_HASH_KEY, PEERS_HASH_HISTORY_KEY, CORE_CONFIG_KEY),
+                initScript(PEERS_HASH_KEY, PEERS_HASH_HISTORY_KEY, coreConfigKey("${CONFIG_HASH}")),
               ],
               env: [
                 {

@@ -1,5 +1,4 @@
 import { rfc3339 } from "../kube/time.js";
-import type { ConditionInput } from "../kube/conditions.js";
 
 /** What the rollout rule knows of one other member of the group, from its status. */
 export interface MemberState {
@@ -9,7 +8,7 @@ export interface MemberState {
   valid: boolean;
   published: boolean;
   groupFingerprint: string | undefined;
-  /** Its own new peer list is not yet on its pod template. */
+  /** Its own new pod template (whatever changed in it) is not yet on its StatefulSet. */
   pending: boolean;
   ready: boolean;
   /** Since when it has been unready: its published unreadySince, or its creation time. */
@@ -18,34 +17,45 @@ export interface MemberState {
 
 export interface RolloutInput {
   now: Date;
-  strategy: "QuorumSafe" | "LiveConnect";
   maxUnavailable: number;
   settleSeconds: number;
   stuckAfterSeconds: number;
   groupFingerprint: string;
-  desiredPeersHash: string;
-  /** The peers hash on the observed pod template; undefined before the StatefulSet exists. */
-  appliedPeersHash: string | undefined;
+  /** The hash of the pod template as this sync renders it, after the platform's transforms. */
+  desiredTemplateHash: string;
   /**
-   * The hash this node last put on its template, from its own status. Metacontroller's
-   * cache may still show the template from before that apply; a decision once made is
-   * kept, never reverted on such a stale view (a revert would roll the pod twice).
+   * The hash of the pod template on the observed StatefulSet (as last applied); undefined
+   * when no pod runs on it (no StatefulSet yet, or scaled to 0): nothing restarts then.
+   */
+  appliedTemplateHash: string | undefined;
+  /**
+   * The template hash this node last put on its StatefulSet, from its own status.
+   * Metacontroller's cache may still show the template from before that apply; a decision
+   * once made is kept, never reverted on such a stale view (a revert would roll the pod
+   * twice).
    */
   appliedBefore: string | undefined;
-  /** When the current desired list first became pending (carried over from own status). */
+  /** When the current desired template first became pending (carried over from own status). */
   pendingSince: string | undefined;
   /** The other members of the group, in the group's order. */
   others: readonly MemberState[];
 }
 
+/** Why a pending template waits: the reason the rule gives, for the condition's message. */
+export interface RolloutWait {
+  reason: "Settling" | "WaitingForGroup";
+  message: string;
+}
+
 export interface RolloutDecision {
-  /** The peers hash the pod template gets now; undefined for LiveConnect (not on the template). */
-  podPeersHash: string | undefined;
-  /** The hash the running config is (or will be) built from. */
-  appliedPeersHash: string;
+  /** True: the StatefulSet gets the desired template now; false: it keeps the applied one. */
+  applyDesired: boolean;
+  /** The hash of the template the StatefulSet carries after this sync. */
+  appliedTemplateHash: string;
   pendingSince: string | undefined;
   waitingFor: string | undefined;
-  condition: ConditionInput;
+  /** Why the desired template waits; undefined when it is applied. */
+  wait: RolloutWait | undefined;
   resyncAfterSeconds: number | undefined;
 }
 
@@ -54,12 +64,14 @@ const WAITING_RESYNC_SECONDS = 30;
 
 /**
  * The quorum-safe rollout rule, a pure function of the request and the clock. A node puts
- * a new peer list on its pod template (which restarts it) only when:
- *  1. the list has been stable for settleSeconds (a burst of joins restarts it once);
+ * a new pod template on its StatefulSet (which restarts its pod), whatever changed in it
+ * (peers, config, image, anything a release or a transform renders differently), only
+ * when:
+ *  1. the template has been stable for settleSeconds (a burst of changes restarts it once);
  *  2. every other member has published the same group fingerprint (no one acts on a
  *     membership another member has not seen yet);
- *  3. no member ranked before it still waits to apply its own new list (one at a time,
- *     in the group's order);
+ *  3. no member ranked before it still waits to apply its own new template (one at a
+ *     time, in the group's order);
  *  4. fewer than maxUnavailable other members are unready.
  * Invalid members (their children are frozen) and members unready for longer than
  * stuckAfterSeconds do not block anyone. test/unit/rollout-safety.test.ts checks, over
@@ -67,35 +79,22 @@ const WAITING_RESYNC_SECONDS = 30;
  * ever rolling at once.
  */
 export function decideRollout(input: RolloutInput): RolloutDecision {
-  const { now, desiredPeersHash: desired } = input;
-  if (input.strategy === "LiveConnect") {
-    return applied(undefined, desired, {
-      type: "PeersApplied",
-      status: "True",
-      reason: "LiveConnect",
-      message: "the peer-connector sidecar connects new peers at runtime; no restart",
-    });
-  }
+  const { now, desiredTemplateHash: desired } = input;
   if (
-    input.appliedPeersHash === undefined ||
-    input.appliedPeersHash === desired ||
+    input.appliedTemplateHash === undefined ||
+    input.appliedTemplateHash === desired ||
     input.appliedBefore === desired
   ) {
-    return applied(desired, desired, {
-      type: "PeersApplied",
-      status: "True",
-      reason: "Applied",
-      message: "the pod runs with the current peer list",
-    });
+    return applied(desired);
   }
-  const current = input.appliedPeersHash;
+  const current = input.appliedTemplateHash;
   const pendingSince = input.pendingSince ?? rfc3339(now);
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
     const remaining = Math.max(1, Math.ceil(input.settleSeconds - settledFor));
     return wait(current, pendingSince, undefined, remaining, {
       reason: "Settling",
-      message: `a new peer list waits ${remaining}s more to be stable for ${input.settleSeconds}s before the pod restarts with it`,
+      message: `it waits ${remaining}s more to be stable for ${input.settleSeconds}s (spec.peerDiscovery.settleSeconds)`,
     });
   }
   let unavailable: string[] = [];
@@ -117,7 +116,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     if (member.earlier && member.pending) {
       return wait(current, pendingSince, member.key, resyncFor(soonestStuck), {
         reason: "WaitingForGroup",
-        message: `waiting for ${member.key}, ahead in the group's order, to restart with its new peer list first`,
+        message: `waiting for ${member.key}, ahead in the group's order, to restart with its own new pod template first`,
       });
     }
     if (!member.ready) unavailable = [...unavailable, member.key];
@@ -128,25 +127,16 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       message: `waiting: ${unavailable.join(", ")} not Ready, and at most ${input.maxUnavailable} validator(s) of the group may be down at once (spec.peerDiscovery.maxUnavailable)`,
     });
   }
-  return applied(desired, desired, {
-    type: "PeersApplied",
-    status: "True",
-    reason: "Applied",
-    message: "the new peer list is on the pod template; the pod restarts with it",
-  });
+  return applied(desired);
 }
 
-function applied(
-  podPeersHash: string | undefined,
-  hash: string,
-  condition: ConditionInput,
-): RolloutDecision {
+function applied(hash: string): RolloutDecision {
   return {
-    podPeersHash,
-    appliedPeersHash: hash,
+    applyDesired: true,
+    appliedTemplateHash: hash,
     pendingSince: undefined,
     waitingFor: undefined,
-    condition,
+    wait: undefined,
     resyncAfterSeconds: undefined,
   };
 }
@@ -156,14 +146,14 @@ function wait(
   pendingSince: string,
   waitingFor: string | undefined,
   resyncAfterSeconds: number,
-  condition: { reason: string; message: string },
+  why: RolloutWait,
 ): RolloutDecision {
   return {
-    podPeersHash: current,
-    appliedPeersHash: current,
+    applyDesired: false,
+    appliedTemplateHash: current,
     pendingSince,
     waitingFor,
-    condition: { type: "PeersApplied", status: "False", ...condition },
+    wait: why,
     resyncAfterSeconds,
   };
 }

@@ -143,14 +143,15 @@ export const PeerDiscoverySchema = z
   .object({
     updateStrategy: z.enum(["QuorumSafe", "LiveConnect"]).default("QuorumSafe").meta({
       description:
-        "QuorumSafe: a new peer list restarts validators one group member at a time, after it has settled. LiveConnect: no restart; a sidecar connects new peers at runtime.",
+        "QuorumSafe: a new peer list restarts validators one group member at a time, after it has settled, like every other pod-template change. LiveConnect: a new peer list restarts nothing; a sidecar connects new peers at runtime (other changes are still paced).",
     }),
     maxUnavailable: z.int().min(1).default(1).meta({
       description:
-        "At most this many validators of the group may be down for peer changes at once.",
+        "At most this many validators of the group may be down at once for pod-template changes (peers, config, image, anything else), and for voluntary evictions (the group's PodDisruptionBudget).",
     }),
     settleSeconds: z.int().min(0).max(3600).default(15).meta({
-      description: "A new peer list is applied only after it has been stable this long.",
+      description:
+        "A new pod template (peers, config, image, anything else) is applied only after it has been stable this long.",
     }),
     stuckAfterSeconds: z.int().min(0).default(3600).meta({
       description:

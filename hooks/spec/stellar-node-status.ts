@@ -40,11 +40,19 @@ export const RolloutStatusSchema = z
       .optional()
       .meta({ description: "Members of the group, this node included." }),
     ready: z.boolean().optional().meta({
-      description: "Ready, and running the peer list this node's template carries.",
+      description: "Ready, and running the pod template this node's StatefulSet carries.",
     }),
     unreadySince: dateTime.optional(),
+    templateHash: z.string().optional().meta({
+      description:
+        "Hash of the pod template as this node renders it now (after the platform's transforms).",
+    }),
+    appliedTemplateHash: z.string().optional().meta({
+      description:
+        "Hash of the pod template on its StatefulSet: what the pod runs or is rolling to. It differs from templateHash while a restart waits for its turn.",
+    }),
     pendingSince: dateTime.optional().meta({
-      description: "Since when the current desired peer list has waited to be applied.",
+      description: "Since when the current desired pod template has waited to be applied.",
     }),
     waitingFor: z
       .string()
@@ -70,11 +78,12 @@ export const StellarNodeStatusSchema = z
       description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS.",
     }),
     appliedPeersHash: z.string().optional().meta({
-      description: "The peers hash on the pod template: the list the pod runs (or is rolling to).",
+      description:
+        "Written by releases before every template change was paced; read from such a status only (see rollout.appliedTemplateHash).",
     }),
     pendingRestart: z.boolean().optional().meta({
       description:
-        "A new peer list waits for its turn to restart the pod (see condition PeersApplied).",
+        "A new pod template (peers, config, image or anything else) waits for its turn to restart the pod; condition TemplateApplied says what changed and why it waits.",
     }),
     configHash: z
       .string()

@@ -1,8 +1,8 @@
 import type { PeerPlan } from "../discovery/plan-peers.js";
 import type { KubeObject } from "../kube/objects.js";
-import { asLastApplied } from "../metacontroller/observed-children.js";
-import { renderCoreConfigMap } from "../render/core-configmap.js";
-import { validatorLabels } from "../render/labels.js";
+import { isRecord } from "../kube/objects.js";
+import { renderCoreConfigMap, type CoreConfigEntry } from "../render/core-configmap.js";
+import { ANNOTATION_CONFIG_HASH, validatorLabels } from "../render/labels.js";
 import { renderPeersConfigMap } from "../render/peers-configmap.js";
 import { renderPeerService } from "../render/service.js";
 import { renderStatefulSet } from "../render/statefulset.js";
@@ -45,8 +45,10 @@ export interface PodChildrenInput {
   image: string;
   coreConfig: string;
   configHash: string;
-  /** The peers hash the pod template gets (the rollout's decision); none for LiveConnect. */
+  /** The peers hash the desired pod template carries; none for LiveConnect. */
   podPeersHash: string | undefined;
+  /** The group label's value (discovery/group-label.ts). */
+  group: string;
   /** The LiveConnect sidecar's image, for validators that use it. */
   sidecarImage: string | undefined;
   observed: ObservedState;
@@ -58,7 +60,13 @@ export interface PodChildren {
   manualSteps: string[];
 }
 
-/** What runs the validator: its config ConfigMap and its StatefulSet. */
+/**
+ * What runs the validator: its config ConfigMap and its StatefulSet, as desired. The
+ * StatefulSet carries the desired pod template; the rollout step (rollout-step.ts) puts
+ * the applied one back while the desired one waits for its turn. The config ConfigMap
+ * holds both configs, each under its hash, whatever the rollout decides: a pod of either
+ * template finds its own.
+ */
 export function renderPodChildren(input: PodChildrenInput): PodChildren {
   const { name, namespace, spec, observed } = input;
   const validator = spec.validatorConfig;
@@ -75,16 +83,42 @@ export function renderPodChildren(input: PodChildrenInput): PodChildren {
       storageSize: spec.storage?.size ?? "100Gi",
       resources: spec.resources,
       seedSecretRef: validator?.seedSecretRef ?? "",
+      group: input.group,
       podPeersHash: input.podPeersHash,
       configHash: input.configHash,
       forceScp: validator?.forceScp ?? false,
       sidecarImage:
         spec.peerDiscovery?.updateStrategy === "LiveConnect" ? input.sidecarImage : undefined,
     }),
-    observed.statefulSet ? asLastApplied(observed.statefulSet) : undefined,
+    observed.appliedStatefulSet,
   );
+  const desired = { hash: input.configHash, text: input.coreConfig };
   return {
-    children: [renderCoreConfigMap(name, namespace, labels, input.coreConfig), statefulSet],
+    children: [
+      renderCoreConfigMap(name, namespace, labels, desired, appliedCoreConfig(observed, desired)),
+      statefulSet,
+    ],
     manualSteps: pending,
   };
+}
+
+/**
+ * The config of the applied pod template (its config-hash annotation), from the observed
+ * config ConfigMap; the desired one when nothing was applied yet. Undefined when the
+ * observed ConfigMap does not hold it (deleted by hand): a pod of that template then waits
+ * for it rather than start with another.
+ */
+function appliedCoreConfig(
+  observed: ObservedState,
+  desired: CoreConfigEntry,
+): CoreConfigEntry | undefined {
+  if (observed.appliedStatefulSet === undefined) return desired;
+  const template = observed.appliedTemplate;
+  const metadata = isRecord(template) ? template["metadata"] : undefined;
+  const annotations = isRecord(metadata) ? metadata["annotations"] : undefined;
+  const hash = isRecord(annotations) ? annotations[ANNOTATION_CONFIG_HASH] : undefined;
+  if (typeof hash !== "string") return undefined;
+  if (hash === desired.hash) return desired;
+  const text = observed.coreConfigs.get(hash);
+  return text === undefined ? undefined : { hash, text };
 }

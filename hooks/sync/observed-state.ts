@@ -1,15 +1,16 @@
+import { sha256Hex } from "../hash.js";
 import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
 import type { SyncRequest } from "../metacontroller/composite-hooks.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
-import { findObservedChild } from "../metacontroller/observed-children.js";
-import { ANNOTATION_PEERS_HASH } from "../render/labels.js";
-import { peersConfigMapName } from "../render/names.js";
+import { asLastApplied, findObservedChild } from "../metacontroller/observed-children.js";
+import { coreConfigMapName, peersConfigMapName } from "../render/names.js";
 import {
   KNOWN_PEERS_KEY,
   PEERS_HASH_HISTORY_KEY,
   PEERS_HASH_KEY,
 } from "../render/peers-configmap.js";
+import { templateHash } from "../rollout/template-hash.js";
 import { parseObservedStatus, type ObservedStatus } from "../spec/stellar-node-status.js";
 
 /** The peers ConfigMap as observed: the list the cluster holds and its hashes. */
@@ -25,12 +26,19 @@ export interface ObservedPeersConfigMap {
 export interface ObservedState {
   status: ObservedStatus;
   statefulSet: KubeObject | undefined;
-  /**
-   * The peers hash on the observed pod template: undefined when there is no StatefulSet yet
-   * (nothing runs, so nothing restarts), "" when it has none (LiveConnect before).
-   */
-  templatePeersHash: string | undefined;
+  /** The StatefulSet as the hook last returned it (Metacontroller's last-applied form). */
+  appliedStatefulSet: KubeObject | undefined;
+  /** Its pod template, and that template's hash; undefined before the StatefulSet exists. */
+  appliedTemplate: unknown;
+  appliedTemplateHash: string | undefined;
+  /** How many pods the applied StatefulSet asks for (0 while suspended). */
+  appliedReplicas: number | undefined;
   peersConfigMap: ObservedPeersConfigMap | undefined;
+  /**
+   * The stellar-core.cfg texts the observed config ConfigMap holds, by their SHA-256: only
+   * entries whose text hashes to what they claim (a pod template's CONFIG_HASH names one).
+   */
+  coreConfigs: ReadonlyMap<string, string>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -43,22 +51,28 @@ export function readObservedState(request: SyncRequest): ObservedState {
     GROUP_KEYS.ConfigMap,
     peersConfigMapName(name),
   );
+  const configMap = findObservedChild(
+    request.children,
+    GROUP_KEYS.ConfigMap,
+    coreConfigMapName(name),
+  );
+  const appliedStatefulSet = statefulSet === undefined ? undefined : asLastApplied(statefulSet);
+  const appliedSpec = isRecord(appliedStatefulSet?.["spec"])
+    ? appliedStatefulSet["spec"]
+    : undefined;
+  const appliedTemplate = appliedSpec?.["template"];
+  const replicas = appliedSpec?.["replicas"];
   return {
     status: parseObservedStatus(request.parent["status"]),
     statefulSet,
-    templatePeersHash: templatePeersHash(statefulSet),
+    appliedStatefulSet,
+    appliedTemplate,
+    appliedTemplateHash: appliedSpec === undefined ? undefined : templateHash(appliedTemplate),
+    appliedReplicas:
+      appliedSpec === undefined ? undefined : typeof replicas === "number" ? replicas : 1,
     peersConfigMap: peersConfigMap === undefined ? undefined : readPeersConfigMap(peersConfigMap),
+    coreConfigs: readCoreConfigs(configMap),
   };
-}
-
-function templatePeersHash(statefulSet: KubeObject | undefined): string | undefined {
-  if (statefulSet === undefined) return undefined;
-  const spec = statefulSet["spec"];
-  const template = isRecord(spec) ? spec["template"] : undefined;
-  const metadata = isRecord(template) ? template["metadata"] : undefined;
-  const annotations = isRecord(metadata) ? metadata["annotations"] : undefined;
-  const hash = isRecord(annotations) ? annotations[ANNOTATION_PEERS_HASH] : undefined;
-  return typeof hash === "string" ? hash : "";
 }
 
 function readPeersConfigMap(configMap: KubeObject): ObservedPeersConfigMap {
@@ -73,4 +87,19 @@ function readPeersConfigMap(configMap: KubeObject): ObservedPeersConfigMap {
       .split("\n")
       .filter((line) => SHA256_HEX.test(line)),
   };
+}
+
+/**
+ * Every value of the config ConfigMap, by its own SHA-256: the keyed entries
+ * (stellar-core-<hash>.cfg) and the plain stellar-core.cfg that releases before template
+ * pacing wrote alone. Hashing each value rather than trusting its key means a hand edit
+ * can never pass one config off as another.
+ */
+function readCoreConfigs(configMap: KubeObject | undefined): Map<string, string> {
+  const configs = new Map<string, string>();
+  const data = configMap !== undefined && isRecord(configMap["data"]) ? configMap["data"] : {};
+  for (const value of Object.values(data)) {
+    if (typeof value === "string") configs.set(sha256Hex(value), value);
+  }
+  return configs;
 }

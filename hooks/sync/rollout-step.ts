@@ -1,35 +1,170 @@
 import type { PeerPlan } from "../discovery/plan-peers.js";
 import type { PeerSelf } from "../discovery/peers.js";
+import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
+import { isRecord, type KubeObject } from "../kube/objects.js";
+import { rfc3339 } from "../kube/time.js";
+import type { DesiredState } from "../metacontroller/transforms.js";
 import { decideRollout, type RolloutDecision } from "../rollout/decide.js";
 import { memberStates } from "../rollout/members.js";
+import { templateHash } from "../rollout/template-hash.js";
 import type { PeerDiscovery } from "../spec/stellar-node-spec.js";
+import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import type { ObservedState } from "./observed-state.js";
+import { readyCondition } from "./readiness.js";
+import type { RolloutReport } from "./sync-report.js";
+import { templateChanges, type TemplateChange } from "./template-changes.js";
+
+export interface RolloutStepInput {
+  self: PeerSelf;
+  discovery: PeerDiscovery;
+  plan: PeerPlan;
+  /** The desired state as the platform's transforms left it: the template as it will run. */
+  desired: DesiredState;
+  observed: ObservedState;
+  suspended: boolean;
+  generation: number | undefined;
+  now: Date;
+}
+
+export interface RolloutStep {
+  children: KubeObject[];
+  status: StellarNodeStatus;
+  resyncAfterSeconds: number | undefined;
+  report: RolloutReport;
+}
 
 /**
- * The rollout rule's input, from the plan and what this node and the other members
- * published: when this node's pod template may take the planned peer list.
+ * The next step of the rollout: may the StatefulSet take its desired pod template now? It
+ * runs after the platform's transforms, on the template exactly as it would be applied, so
+ * every cause of a restart is paced alike: peers, config, image, and anything a new
+ * release or a transform renders differently. Until its turn, the StatefulSet goes back
+ * with the applied template (its last-applied form) and every other field as desired;
+ * the status says what waits and why, and publishes both template hashes for the others.
+ * status.rollout and condition TemplateApplied are the rollout's: set here, over whatever
+ * a transform wrote, because the other members trust them.
  */
-export function decideNextStep(
-  self: PeerSelf,
-  discovery: PeerDiscovery,
-  plan: PeerPlan,
-  observed: ObservedState,
-  now: Date,
-): RolloutDecision {
+export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
+  const { self, discovery, plan, desired, observed, now } = input;
   const previous = observed.status;
-  return decideRollout({
+  const statefulSet = desired.children.find(
+    (child) => child.kind === "StatefulSet" && child.metadata.name === self.name,
+  );
+  const desiredSpec = isRecord(statefulSet?.["spec"]) ? statefulSet["spec"] : {};
+  const desiredTemplate = desiredSpec["template"];
+  const desiredHash = templateHash(desiredTemplate);
+  // A template change restarts nothing when no pod runs on either side: a new validator,
+  // one scaled to 0, or one being suspended or resumed.
+  const runsPod =
+    statefulSet !== undefined &&
+    (observed.appliedReplicas ?? 0) > 0 &&
+    desiredSpec["replicas"] !== 0;
+  const decision = decideRollout({
     now,
-    strategy: discovery.updateStrategy,
     maxUnavailable: discovery.maxUnavailable,
     settleSeconds: discovery.settleSeconds,
     stuckAfterSeconds: discovery.stuckAfterSeconds,
     groupFingerprint: plan.groupFingerprint,
-    desiredPeersHash: plan.peersHash,
-    appliedPeersHash: observed.templatePeersHash,
-    appliedBefore: previous.appliedPeersHash,
-    // The list has been pending since then only if it is the same list.
+    desiredTemplateHash: desiredHash,
+    appliedTemplateHash: runsPod ? observed.appliedTemplateHash : undefined,
+    appliedBefore: previous.rollout?.appliedTemplateHash,
+    // The template has been pending since then only if it is the same template.
     pendingSince:
-      previous.peersHash === plan.peersHash ? previous.rollout?.pendingSince : undefined,
+      previous.rollout?.templateHash === desiredHash ? previous.rollout.pendingSince : undefined,
     others: memberStates(self, plan.members),
   });
+  const changes =
+    observed.appliedStatefulSet === undefined
+      ? []
+      : templateChanges(observed.appliedTemplate, desiredTemplate);
+  const children =
+    decision.applyDesired || statefulSet === undefined
+      ? desired.children
+      : desired.children.map((child) =>
+          child === statefulSet
+            ? { ...child, spec: { ...desiredSpec, template: observed.appliedTemplate } }
+            : child,
+        );
+  const condition = templateAppliedCondition(decision, changes, discovery);
+  const ready = readyCondition(self.name, observed.statefulSet, input.suspended);
+  // Ready for the group means: Ready, and running the template this sync leaves on the
+  // StatefulSet. In the sync that applies a new template the old pod still looks Ready.
+  const runsAppliedTemplate =
+    ready.status === "True" && observed.appliedTemplateHash === decision.appliedTemplateHash;
+  const unreadySince = runsAppliedTemplate
+    ? undefined
+    : (previous.rollout?.unreadySince ?? rfc3339(now));
+  const { conditions, ...fields } = desired.status;
+  const status: StellarNodeStatus = {
+    ...fields,
+    pendingRestart: decision.appliedTemplateHash !== desiredHash,
+    rollout: {
+      strategy: discovery.updateStrategy,
+      groupFingerprint: plan.groupFingerprint,
+      groupSize: plan.members.length + 1,
+      templateHash: desiredHash,
+      appliedTemplateHash: decision.appliedTemplateHash,
+      ready: runsAppliedTemplate,
+      ...(unreadySince === undefined ? {} : { unreadySince }),
+      ...(decision.pendingSince === undefined ? {} : { pendingSince: decision.pendingSince }),
+      ...(decision.waitingFor === undefined ? {} : { waitingFor: decision.waitingFor }),
+    },
+    conditions: [
+      ...conditions.filter((existing) => existing.type !== condition.type),
+      ...mergeConditions(previous.conditions, [condition], now, input.generation),
+    ],
+  };
+  return {
+    children,
+    status,
+    resyncAfterSeconds: decision.resyncAfterSeconds,
+    report: {
+      desiredTemplateHash: desiredHash,
+      appliedTemplateHash: decision.appliedTemplateHash,
+      observedTemplateHash: observed.appliedTemplateHash,
+      changes,
+      reason: condition.reason,
+      waitingFor: decision.waitingFor,
+    },
+  };
+}
+
+const CHANGE_TEXT: Record<TemplateChange, string> = {
+  Image: "a new image",
+  Config: "a new stellar-core.cfg",
+  Peers: "a new peer list",
+  Template: "another change to the pod",
+};
+
+/**
+ * TemplateApplied: True once the StatefulSet carries the desired pod template. While it
+ * waits, the reason names the most telling change (ImageChanged, ConfigChanged,
+ * PeersChanged, TemplateChanged), and the message lists them all and says why it waits.
+ */
+function templateAppliedCondition(
+  decision: RolloutDecision,
+  changes: readonly TemplateChange[],
+  discovery: PeerDiscovery,
+): ConditionInput {
+  const what = changes.map((change) => CHANGE_TEXT[change]).join(", ");
+  const live =
+    discovery.updateStrategy === "LiveConnect"
+      ? "; new peers are connected at runtime (LiveConnect), without a restart"
+      : "";
+  if (decision.wait === undefined) {
+    return {
+      type: "TemplateApplied",
+      status: "True",
+      reason: "Applied",
+      message:
+        changes.length === 0
+          ? `the StatefulSet carries the current pod template${live}`
+          : `the new pod template (${what}) is on the StatefulSet; the pod restarts with it${live}`,
+    };
+  }
+  return {
+    type: "TemplateApplied",
+    status: "False",
+    reason: `${changes[0] ?? "Template"}Changed`,
+    message: `a new pod template (${what || CHANGE_TEXT.Template}) waits for its turn to restart the pod: ${decision.wait.message}`,
+  };
 }

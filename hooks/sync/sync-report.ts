@@ -1,4 +1,5 @@
 import type { PeerSetChange } from "./peer-set-change.js";
+import type { TemplateChange } from "./template-changes.js";
 
 /** What a sync decided, for the route's metrics and logs. */
 export type SyncReport =
@@ -13,10 +14,13 @@ export type SyncReport =
 
 /** The rollout decision and what it was made from: enough to follow a group's restarts. */
 export interface RolloutReport {
-  desiredPeersHash: string;
-  appliedPeersHash: string;
-  observedTemplatePeersHash: string | undefined;
-  /** The PeersApplied condition's reason. */
+  desiredTemplateHash: string;
+  appliedTemplateHash: string;
+  /** The hash of the template on the observed StatefulSet (as last applied). */
+  observedTemplateHash: string | undefined;
+  /** What differs between the observed and the desired template. */
+  changes: TemplateChange[];
+  /** The TemplateApplied condition's reason. */
   reason: string;
   waitingFor: string | undefined;
 }

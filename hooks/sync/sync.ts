@@ -1,3 +1,4 @@
+import { groupLabelValue } from "../discovery/group-label.js";
 import { planPeers } from "../discovery/plan-peers.js";
 import { knownPeersText } from "../discovery/plan-peers.js";
 import { sha256Hex } from "../hash.js";
@@ -18,7 +19,7 @@ import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgeSpec } from "./judge-spec.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
-import { decideNextStep } from "./rollout-step.js";
+import { nextRolloutStep } from "./rollout-step.js";
 import type { SyncReport } from "./sync-report.js";
 import { refusedStatus, validatorStatus } from "./validator-status.js";
 
@@ -108,10 +109,8 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   }
   const configHash = sha256Hex(coreConfig);
 
-  // Decide the next step of the rollout: may the pod template take the new peer list now?
-  const rollout = decideNextStep(self, discovery, plan, observed, options.now);
-
-  // Generate the desired children.
+  // Generate the desired children: the pod template as desired, the config ConfigMap with
+  // the applied and the desired config.
   const pod = renderPodChildren({
     name,
     namespace,
@@ -119,36 +118,54 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     image: verdict.image,
     coreConfig,
     configHash,
-    podPeersHash: rollout.podPeersHash,
+    // With LiveConnect the sidecar connects new peers: the list is not on the template.
+    podPeersHash: discovery.updateStrategy === "LiveConnect" ? undefined : plan.peersHash,
+    group: groupLabelValue({
+      network: spec.network,
+      networkPassphrase: self.networkPassphrase,
+      scope: discovery.scope,
+      groupSelector: discovery.groupSelector,
+    }),
     sidecarImage: options.sidecarImage,
     observed,
   });
 
-  // Compute the status from the observed state and the decisions.
+  // Compute the status from the observed state; the rollout's part comes with its step.
   const status = validatorStatus({
     name,
     generation: parent.metadata.generation,
     suspended: spec.suspended,
-    discovery,
     plan,
     configHash,
-    rollout,
     quorumCondition: core.quorumCondition,
     manualSteps: pod.manualSteps,
     observed,
     now: options.now,
   });
 
-  // Let the platform's transforms have the last word.
+  // Let the platform's transforms have their say on the desired state.
   const desired = applyTransforms(
     { children: [...pod.children, ...discoveryChildren], status },
     { parent, spec, peers: plan.peers },
     options.transforms ?? [],
   );
+
+  // Decide the next step of the rollout, on the pod template as the transforms left it:
+  // may the StatefulSet take it now, or does it keep its applied template for now?
+  const rollout = nextRolloutStep({
+    self,
+    discovery,
+    plan,
+    desired,
+    observed,
+    suspended: spec.suspended,
+    generation: parent.metadata.generation,
+    now: options.now,
+  });
   return finish(request, {
     response: {
-      status: desired.status,
-      children: sortChildren(desired.children),
+      status: rollout.status,
+      children: sortChildren(rollout.children),
       ...(rollout.resyncAfterSeconds === undefined
         ? {}
         : { resyncAfterSeconds: rollout.resyncAfterSeconds }),
@@ -157,13 +174,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
       valid: true,
       peerCount: plan.peers.length,
       peerSetChange: peerSetChange(observed.peersConfigMap, knownPeersText(plan.peers)),
-      rollout: {
-        desiredPeersHash: plan.peersHash,
-        appliedPeersHash: rollout.appliedPeersHash,
-        observedTemplatePeersHash: observed.templatePeersHash,
-        reason: rollout.condition.reason,
-        waitingFor: rollout.waitingFor,
-      },
+      rollout: rollout.report,
     },
   });
 }

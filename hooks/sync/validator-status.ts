@@ -1,9 +1,6 @@
 import type { PeerPlan } from "../discovery/plan-peers.js";
 import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
 import { isRecord, type KubeObject } from "../kube/objects.js";
-import { rfc3339 } from "../kube/time.js";
-import type { RolloutDecision } from "../rollout/decide.js";
-import type { PeerDiscovery } from "../spec/stellar-node-spec.js";
 import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import type { ObservedState } from "./observed-state.js";
 import { readyCondition } from "./readiness.js";
@@ -12,10 +9,8 @@ export interface ValidatorStatusInput {
   name: string;
   generation: number | undefined;
   suspended: boolean;
-  discovery: PeerDiscovery;
   plan: PeerPlan;
   configHash: string;
-  rollout: RolloutDecision;
   /** What stellar-core's rules say of the quorum it accepts (judge-core-config.ts). */
   quorumCondition: ConditionInput;
   manualSteps: readonly string[];
@@ -23,23 +18,17 @@ export interface ValidatorStatusInput {
   now: Date;
 }
 
-/** The status of a rendered validator: its peers, hashes, rollout state and conditions. */
+/**
+ * The status of a rendered validator before its rollout is decided: its peers, hashes and
+ * conditions. The rollout step (rollout-step.ts) adds what the rollout decides after the
+ * platform's transforms: pendingRestart, status.rollout and condition TemplateApplied.
+ */
 export function validatorStatus(input: ValidatorStatusInput): StellarNodeStatus {
-  const { plan, rollout, observed } = input;
-  const ready = readyCondition(input.name, observed.statefulSet, input.suspended);
-  // Ready for the group means: Ready, and running the peer list this sync puts on the
-  // template. In the sync that applies a new list the old pod still looks Ready.
-  const runsAppliedList =
-    ready.status === "True" &&
-    (rollout.podPeersHash === undefined || observed.templatePeersHash === rollout.podPeersHash);
-  const unreadySince = runsAppliedList
-    ? undefined
-    : (observed.status.rollout?.unreadySince ?? rfc3339(input.now));
+  const { plan, observed } = input;
   const conditions: ConditionInput[] = [
     { type: "Valid", status: "True", reason: "SpecValid", message: "the spec is valid" },
     input.quorumCondition,
-    ready,
-    rollout.condition,
+    readyCondition(input.name, observed.statefulSet, input.suspended),
     specAppliedCondition(input.manualSteps),
   ];
   return {
@@ -47,18 +36,7 @@ export function validatorStatus(input: ValidatorStatusInput): StellarNodeStatus 
     peers: plan.statusPeers,
     ...(plan.statusPeersTruncated ? { peersTruncated: true } : {}),
     peersHash: plan.peersHash,
-    appliedPeersHash: rollout.appliedPeersHash,
-    pendingRestart: rollout.appliedPeersHash !== plan.peersHash,
     configHash: input.configHash,
-    rollout: {
-      strategy: input.discovery.updateStrategy,
-      groupFingerprint: plan.groupFingerprint,
-      groupSize: plan.members.length + 1,
-      ready: runsAppliedList,
-      ...(unreadySince === undefined ? {} : { unreadySince }),
-      ...(rollout.pendingSince === undefined ? {} : { pendingSince: rollout.pendingSince }),
-      ...(rollout.waitingFor === undefined ? {} : { waitingFor: rollout.waitingFor }),
-    },
     conditions: mergeConditions(
       observed.status.conditions,
       conditions,

@@ -190,7 +190,7 @@ async function hookServerUp(): Promise<boolean> {
   }
 }
 
-async function ensureHookServer(): Promise<{ own: boolean; stop: () => Promise<void> }> {
+export async function ensureHookServer(): Promise<{ own: boolean; stop: () => Promise<void> }> {
   if (await hookServerUp()) return { own: false, stop: async () => undefined };
   const child = spawn(process.execPath, [join(REPO_ROOT, "dist", "hooks", "main.js")], {
     cwd: REPO_ROOT,
@@ -216,7 +216,7 @@ async function ensureHookServer(): Promise<{ own: boolean; stop: () => Promise<v
   };
 }
 
-async function ensureController(): Promise<void> {
+export async function ensureController(): Promise<void> {
   const present = await kubectl(["get", "compositecontroller", "stellarnode", "-o", "name"]).then(
     () => true,
     () => false,

@@ -13,6 +13,7 @@
  *   npm run bench -- --print=FILE.json   the tables of an earlier run
  *   npm run bench -- --e2e               convergence on the cluster harness (test/bench/e2e.ts)
  *   npm run bench -- --hostile           peak RSS and latency of the worst requests (hostile.ts)
+ *   npm run bench -- --rollout           a version bump on a group of 10 on the cluster (rollout.ts)
  *
  * Servers: "current" is `node dist/hooks/main.js` (built by the bench script), "baseline" an
  * older build given with --baseline, "minimal" test/bench/minimal-server.ts: node:http that
@@ -434,6 +435,11 @@ async function main(): Promise<void> {
   if (flag("hostile")) {
     const { hostileBench } = await import("./hostile.js");
     await hostileBench();
+    return;
+  }
+  if (flag("rollout")) {
+    const { rolloutBench } = await import("./rollout.js");
+    await rolloutBench(args);
     return;
   }
   if (flag("e2e")) {

@@ -1,13 +1,17 @@
 import type { KubeObject } from "../../hooks/kube/objects.js";
+import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
+import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeStatus } from "../../hooks/spec/stellar-node-status.js";
 import { syncResponse } from "./sync.js";
-import { observed, stellarNode, syncRequest } from "./fixtures.js";
+import { observed, QUORUM_SET, stellarNode, syncRequest } from "./fixtures.js";
 
 /**
  * A small model of the loop the rollout rule lives in: Metacontroller syncing one
- * StellarNode at a time with a possibly stale view of the others' status, applying the
- * answer, and a StatefulSet controller rolling a pod whose template changed. The real
- * syncStellarNode decides; the model only moves objects and the clock.
+ * StellarNode at a time with a possibly stale view of the others' status and of its own
+ * StatefulSet, applying the answer (an update made from a stale view is refused, as the API
+ * server refuses a stale resourceVersion), and a StatefulSet controller rolling a pod whose
+ * template changed. The real syncStellarNode decides; the model only moves objects, edits
+ * specs, switches the hook server's release and moves the clock.
  */
 
 export const SETTLE_SECONDS = 15;
@@ -19,16 +23,30 @@ interface Published {
   status: StellarNodeStatus;
 }
 
-interface SimStatefulSet {
+interface StatefulSetView {
   applied: KubeObject[];
-  /** The children and template before the last apply: what a stale cache still shows. */
-  previous: { applied: KubeObject[]; templateHash: string | undefined } | undefined;
-  templateHash: string | undefined;
+  templateHash: string;
+  /** Bumped by every update that changed the StatefulSet (the API server's resourceVersion). */
+  version: number;
+}
+
+interface SimStatefulSet extends StatefulSetView {
+  /** The StatefulSet before its last change: what a stale cache still shows, for a while. */
+  previous: StatefulSetView | undefined;
+  changedAt: number;
   podHash: string | undefined | null;
   podReady: boolean;
   readyAt: number;
   generation: number;
-  rollingForPeers: boolean;
+  /** The pod is being replaced because its template changed (not for a crash). */
+  rollingForTemplate: boolean;
+}
+
+/** What a person edits on a StellarNode: each edit changes its pod template. */
+export interface SimSpec {
+  version: string;
+  thresholdPercent: number;
+  cpu: number;
 }
 
 export interface SimNode {
@@ -36,9 +54,13 @@ export interface SimNode {
   uid: string;
   createdAt: number;
   suspended: boolean;
+  spec: SimSpec;
   history: Published[];
   sts: SimStatefulSet | undefined;
 }
+
+/** A cause of a template change other than the peers (which joins, deletions and suspensions make). */
+export type SimEdit = "version" | "quorum" | "resources";
 
 export type SimEvent =
   | { kind: "sync"; node: number; staleness: number[]; staleSelf?: boolean }
@@ -46,15 +68,49 @@ export type SimEvent =
   | { kind: "add" }
   | { kind: "delete"; node: number }
   | { kind: "suspend"; node: number }
-  | { kind: "crash"; node: number };
+  | { kind: "crash"; node: number }
+  /** An edit of one node's spec, or of every node's in one apply (node "all"). */
+  | { kind: "edit"; what: SimEdit; node: number | "all" }
+  /** The hook server restarts as a release that renders the pod template differently. */
+  | { kind: "release" };
 
-const ANNOTATION = "stellar.org/peers-hash";
+/** Versions with a published image (hooks/stellar/core-images.ts), cycled through. */
+const VERSIONS = ["27.0.0", "26.0.1", "26.0.0", "25.2.0"];
+/** Four validators at 51..75%: threshold 3 and FAILURE_SAFETY 1, which stellar-core accepts. */
+const THRESHOLDS = { min: 51, max: 75 };
+
+/** A new release of the hook server, as a transform standing for what renders differently. */
+function release(serial: number): DesiredStateTransform {
+  return (desired) => ({
+    ...desired,
+    children: desired.children.map((child) => {
+      if (child.kind !== "StatefulSet") return child;
+      const spec = child["spec"] as { template: { metadata: Record<string, unknown> } };
+      const metadata = spec.template.metadata as { labels?: Record<string, string> };
+      return {
+        ...child,
+        spec: {
+          ...spec,
+          template: {
+            ...spec.template,
+            metadata: {
+              ...metadata,
+              labels: { ...metadata.labels, "example.org/release": `r${serial}` },
+            },
+          },
+        },
+      };
+    }),
+  });
+}
 
 export class RolloutWorld {
   now = Date.parse("2026-11-23T12:00:00Z");
   nodes: SimNode[] = [];
   private serial = 0;
+  private releases = 0;
   maxRollingSeen = 0;
+  /** Restarts for a new pod template, per node name. */
   restarts = new Map<string, number>();
 
   constructor(
@@ -72,6 +128,7 @@ export class RolloutWorld {
       uid: `uid-${name}`,
       createdAt: this.now,
       suspended: false,
+      spec: { version: VERSIONS[0] as string, thresholdPercent: 67, cpu: 1 },
       history: [],
       sts: undefined,
     });
@@ -81,9 +138,17 @@ export class RolloutWorld {
     return stellarNode(node.name, {
       uid: node.uid,
       spec: {
+        version: node.spec.version,
         suspended: node.suspended,
+        resources: { requests: { cpu: String(node.spec.cpu) } },
         peerDiscovery: { settleSeconds: SETTLE_SECONDS, maxUnavailable: this.maxUnavailable },
       } as Record<string, unknown>,
+      validatorConfig: {
+        quorumSet: QUORUM_SET.replace(
+          "THRESHOLD_PERCENT = 67",
+          `THRESHOLD_PERCENT = ${node.spec.thresholdPercent}`,
+        ),
+      },
       ...(status ? { status } : {}),
     });
   }
@@ -94,6 +159,11 @@ export class RolloutWorld {
     let latest: StellarNodeStatus | undefined;
     for (const version of node.history) if (version.at <= horizon) latest = version.status;
     return latest;
+  }
+
+  /** The transforms of the hook server's current release. */
+  private transforms(): DesiredStateTransform[] {
+    return this.releases === 0 ? [] : [release(this.releases)];
   }
 
   sync(index: number, staleness: readonly number[], staleSelf = false): void {
@@ -107,45 +177,52 @@ export class RolloutWorld {
         : this.object(other, this.seen(other, Math.min(MAX_STALENESS_MS, staleness[i] ?? 0))),
     );
     // A stale cache of its own StatefulSet: Metacontroller may sync again before its
-    // informer has seen the update it just made.
-    const view =
-      node.sts && staleSelf && node.sts.previous
-        ? {
-            ...node.sts,
-            applied: node.sts.previous.applied,
-            templateHash: node.sts.previous.templateHash,
-          }
-        : node.sts;
+    // informer has seen the update it just made (for at most MAX_STALENESS_MS).
+    const current = node.sts;
+    const view: SimStatefulSet | undefined =
+      current && staleSelf && current.previous && this.now - current.changedAt < MAX_STALENESS_MS
+        ? { ...current, ...current.previous }
+        : current;
     const children = view ? observed(view.applied, this.stsStatus(view)) : {};
     const response = syncResponse(syncRequest(parent, { related, children }), {
       clusterDomain: "cluster.local",
       now: new Date(this.now),
+      transforms: this.transforms(),
     });
+    // Metacontroller writes the status whatever happens to the children.
     node.history.push({ at: this.now, status: response.status });
     const sts = response.children.find((c) => c.kind === "StatefulSet");
     if (!sts) return;
-    const hash = (
-      sts["spec"] as { template: { metadata: { annotations: Record<string, string> } } }
-    ).template.metadata.annotations[ANNOTATION];
-    if (!node.sts) {
+    const hash = templateHash((sts["spec"] as { template: unknown }).template);
+    if (!current) {
       node.sts = {
         applied: response.children,
-        previous: undefined,
         templateHash: hash,
+        version: 1,
+        previous: undefined,
+        changedAt: this.now,
         podHash: null,
         podReady: false,
         readyAt: this.now + this.rollMs(this.serial++),
         generation: 1,
-        rollingForPeers: false,
+        rollingForTemplate: false,
       };
-    } else {
-      node.sts.previous = { applied: node.sts.applied, templateHash: node.sts.templateHash };
-      if (hash !== node.sts.templateHash) {
-        node.sts.templateHash = hash;
-        node.sts.generation++;
-        node.sts.rollingForPeers = true;
+    } else if (JSON.stringify(response.children) !== JSON.stringify(view?.applied)) {
+      // An update from a stale view carries a stale resourceVersion: refused (Conflict).
+      if (view && view.version !== current.version) return;
+      current.previous = {
+        applied: current.applied,
+        templateHash: current.templateHash,
+        version: current.version,
+      };
+      current.version++;
+      current.changedAt = this.now;
+      if (hash !== current.templateHash) {
+        current.templateHash = hash;
+        current.generation++;
+        current.rollingForTemplate = current.podHash !== null;
       }
-      node.sts.applied = response.children;
+      current.applied = response.children;
     }
     this.settle();
   }
@@ -184,13 +261,39 @@ export class RolloutWorld {
     node.sts.readyAt = this.now + this.rollMs(this.serial++);
   }
 
+  /** One edit of one node's spec, or the same edit of every node's at once. */
+  edit(what: SimEdit, target: number | "all"): void {
+    const nodes =
+      target === "all"
+        ? this.nodes
+        : [this.nodes[target % Math.max(1, this.nodes.length)]].filter(
+            (node): node is SimNode => node !== undefined,
+          );
+    for (const node of nodes) {
+      const spec = node.spec;
+      if (what === "version") {
+        spec.version = VERSIONS[(VERSIONS.indexOf(spec.version) + 1) % VERSIONS.length] as string;
+      } else if (what === "quorum") {
+        spec.thresholdPercent =
+          spec.thresholdPercent >= THRESHOLDS.max ? THRESHOLDS.min : spec.thresholdPercent + 1;
+      } else {
+        spec.cpu = (spec.cpu % 8) + 1;
+      }
+    }
+  }
+
+  /** The hook server restarts as the next release, which renders every template differently. */
+  release(): void {
+    this.releases++;
+  }
+
   /** The StatefulSet controller: replace pods whose template changed; pods become Ready in time. */
   private settle(): void {
     for (const node of this.nodes) {
       const sts = node.sts;
       if (!sts) continue;
       if (sts.podHash !== sts.templateHash) {
-        if (sts.podHash !== null && sts.rollingForPeers) {
+        if (sts.podHash !== null && sts.rollingForTemplate && !node.suspended) {
           this.restarts.set(node.name, (this.restarts.get(node.name) ?? 0) + 1);
         }
         sts.podHash = sts.templateHash;
@@ -199,11 +302,11 @@ export class RolloutWorld {
       }
       if (!sts.podReady && this.now >= sts.readyAt) {
         sts.podReady = true;
-        sts.rollingForPeers = false;
+        sts.rollingForTemplate = false;
       }
     }
     const rolling = this.nodes.filter(
-      (n) => !n.suspended && n.sts?.rollingForPeers === true,
+      (n) => !n.suspended && n.sts?.rollingForTemplate === true,
     ).length;
     this.maxRollingSeen = Math.max(this.maxRollingSeen, rolling);
   }
@@ -224,32 +327,46 @@ export class RolloutWorld {
         return this.suspend(event.node);
       case "crash":
         return this.crash(event.node);
+      case "edit":
+        return this.edit(event.what, event.node);
+      case "release":
+        return this.release();
     }
   }
 
   /**
    * Syncs of every node and time passing, as after a burst of events. Each node is synced
    * twice: the second time with the stale cache of its own StatefulSet that Metacontroller
-   * has right after updating it.
+   * has right after updating it. Stops early once every node has been converged, with its
+   * pod Ready, for 3 rounds in a row: nothing moves after that.
    */
   quiesce(rounds: number): void {
-    for (let round = 0; round < rounds; round++) {
+    let calm = 0;
+    for (let round = 0; round < rounds && calm < 3; round++) {
       for (let i = 0; i < this.nodes.length; i++) {
         this.sync(i, []);
         this.sync(i, [], true);
       }
       this.wait(5000);
+      const ready = this.nodes.every((node) => node.suspended || node.sts?.podReady === true);
+      calm = ready && this.unconverged().length === 0 ? calm + 1 : 0;
     }
   }
 
-  /** Nodes whose running pod does not have the peer list they want. */
+  /**
+   * Nodes whose running pod is not on the template they want: their status says a restart
+   * is pending, their StatefulSet is not on the template their status calls desired, or
+   * their pod is not on their StatefulSet's template.
+   */
   unconverged(): string[] {
     return this.nodes
       .filter((node) => {
+        if (node.suspended) return false;
         const status = node.history[node.history.length - 1]?.status;
         return (
-          !node.suspended &&
-          (status?.["pendingRestart"] !== false || node.sts?.podHash !== node.sts?.templateHash)
+          status?.pendingRestart !== false ||
+          status.rollout?.templateHash !== node.sts?.templateHash ||
+          node.sts?.podHash !== node.sts?.templateHash
         );
       })
       .map((node) => node.name);

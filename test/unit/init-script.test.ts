@@ -84,7 +84,13 @@ esac
 const FAST: ConfigMapWait = { pollSeconds: 0.01, waitSeconds: 60 };
 
 /** The init container's script, run by a real /bin/sh with its paths moved into a temp dir. */
-function setup(peers: string, history: string[], config: string, wait: ConfigMapWait = FAST) {
+function setup(
+  peers: string,
+  history: string[],
+  config: string,
+  wait: ConfigMapWait = FAST,
+  configFile = "stellar-core.cfg",
+) {
   const root = mkdtempSync(join(tmpdir(), "init-script-"));
   for (const dir of ["peers", "config", "run", "data", "bin"]) mkdirSync(join(root, dir));
   writeFileSync(join(root, "peers/KNOWN_PEERS"), peers);
@@ -108,7 +114,7 @@ function setup(peers: string, history: string[], config: string, wait: ConfigMap
     `#!/bin/sh\necho "$1" >> ${root}/sleep.log\nexec ${REAL_SLEEP} "$1"\n`,
   );
   chmodSync(join(root, "bin/sleep"), 0o755);
-  const script = initScript("peers-hash", "peers-hash-history", "stellar-core.cfg", wait)
+  const script = initScript("peers-hash", "peers-hash-history", configFile, wait)
     .replaceAll("/etc/stellar/peers", join(root, "peers"))
     .replaceAll("/etc/stellar/config", join(root, "config"))
     .replaceAll("/run/stellar", join(root, "run"))
@@ -343,16 +349,58 @@ describe("init container script", () => {
       assert.match(readFileSync(join(root, "run/stellar-core.cfg"), "utf8"), /b-0\.b\.ns/);
     });
 
-    it("gives up after the wait, with a warning, and starts with the ConfigMaps as mounted", () => {
+    it("gives up waiting for the peers after the wait, with a warning, and starts with the list as mounted", () => {
+      const older = "a-0.a.ns.svc.cluster.local:11625\n";
+      const { root, script } = setup(older, [], CONFIG, { pollSeconds: 0.01, waitSeconds: 0.05 });
+      const result = spawnSync("/bin/sh", ["-c", script], {
+        env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(CONFIG) }),
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stderr, /warning: peers_current still false after 0\.05s/);
+      assert.equal(readFileSync(join(root, "sleep.log"), "utf8"), "0.01\n".repeat(5));
+      assert.ok(existsSync(join(root, "run/stellar-core.cfg")));
+    });
+
+    it("never starts with a config other than the one its template names: it stops after the wait", () => {
       const { root, script } = setup(PEERS, [], CONFIG, { pollSeconds: 0.01, waitSeconds: 0.05 });
       const result = spawnSync("/bin/sh", ["-c", script], {
         env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex("another config") }),
         encoding: "utf8",
       });
-      assert.equal(result.status, 0, result.stderr);
-      assert.match(result.stderr, /warning: config_current still false after 0\.05s/);
-      assert.equal(readFileSync(join(root, "sleep.log"), "utf8"), "0.01\n".repeat(5));
-      assert.ok(existsSync(join(root, "run/stellar-core.cfg")));
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        /config_current still false after 0\.05s: .* not starting with another one/,
+      );
+      assert.equal(existsSync(join(root, "run/stellar-core.cfg")), false);
+      assert.equal(existsSync(join(root, "stellar-core.log")), false, "stellar-core never ran");
+    });
+
+    it("takes, of the applied and the desired config, the one its template's CONFIG_HASH names", () => {
+      const desired = CONFIG.replace("THRESHOLD_PERCENT = 67", "THRESHOLD_PERCENT = 70");
+      for (const [name, wanted] of [
+        ["the applied one (a waiting pod that restarts)", CONFIG],
+        ["the desired one (a pod of the new template)", desired],
+      ] as const) {
+        const { root, script } = setup(
+          PEERS,
+          [],
+          CONFIG,
+          { pollSeconds: 0.01, waitSeconds: 0.05 },
+          "stellar-core-${CONFIG_HASH}.cfg",
+        );
+        for (const text of [CONFIG, desired]) {
+          writeFileSync(join(root, `config/stellar-core-${sha256Hex(text)}.cfg`), text);
+        }
+        const result = spawnSync("/bin/sh", ["-c", script], {
+          env: env(root, { PEERS_HASH: sha256Hex(PEERS), CONFIG_HASH: sha256Hex(wanted) }),
+          encoding: "utf8",
+        });
+        assert.equal(result.status, 0, `${name}: ${result.stderr}`);
+        const assembled = readFileSync(join(root, "run/stellar-core.cfg"), "utf8");
+        assert.ok(assembled.endsWith(wanted), `${name}: ${assembled}`);
+      }
     });
 
     it("polls every 2 s for 180 s unless told otherwise, and refuses a nonsensical interval", () => {

@@ -101,7 +101,8 @@ describe("LiveConnect without the hook server's SIDECAR_IMAGE", () => {
   it("is no refusal with the image set", () => {
     const response = sync(liveConnect("validator-a"), SIDECAR_IMAGE);
     assert.equal(condition(response, "Valid")?.status, "True");
-    assert.equal(condition(response, "PeersApplied")?.reason, "LiveConnect");
+    assert.equal(condition(response, "TemplateApplied")?.status, "True");
+    assert.match(condition(response, "TemplateApplied")?.message ?? "", /LiveConnect/);
   });
 });
 

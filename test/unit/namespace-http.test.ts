@@ -33,7 +33,10 @@ describe("namespace hooks contract (fastify.inject)", () => {
     assert.ok(validResponse(body), JSON.stringify(validResponse.errors));
     assert.equal(body.status, null);
     assert.match(reply.body, /"status":null/, "status is sent as null, not left out");
-    const data = body.attachments[0]?.["data"] as Record<string, string>;
+    const data = body.attachments.find((a) => a.kind === "ConfigMap")?.["data"] as Record<
+      string,
+      string
+    >;
     assert.equal(
       data["KNOWN_PEERS"],
       "validator-a-0.validator-a.stellar.svc.cluster.local:11625\n" +
@@ -64,7 +67,10 @@ describe("namespace hooks contract (fastify.inject)", () => {
     assert.equal(reply.statusCode, 200);
     const body = reply.json<DecoratorSyncResponse>();
     assert.ok(validResponse(body), JSON.stringify(validResponse.errors));
-    assert.deepEqual(body.attachments, []);
+    assert.deepEqual(
+      body.attachments.filter((a) => a.kind === "ConfigMap"),
+      [],
+    );
     assert.equal(
       body.annotations[CONFLICT_ANNOTATION],
       "no owner; rename or delete it to let stellar-peers manage it",

@@ -146,9 +146,14 @@ function request(options: RequestOptions = {}): DecoratorSyncRequest {
   };
 }
 
+/** The attachments that are ConfigMaps (the group budgets have tests of their own). */
+function configMapsOf(response: NamespaceSyncResult["response"]): KubeObject[] {
+  return response.attachments.filter((attachment) => attachment.kind === "ConfigMap");
+}
+
 function summaryOf(result: NamespaceSyncResult): KubeObject {
-  assert.equal(result.response.attachments.length, 1, "one attachment");
-  return result.response.attachments[0]!;
+  assert.equal(configMapsOf(result.response).length, 1, "one attachment");
+  return configMapsOf(result.response)[0]!;
 }
 
 function dataOf(result: NamespaceSyncResult): Record<string, string> {
@@ -193,14 +198,14 @@ describe("namespace summary: ConfigMap stellar-peers", () => {
 
   it("keeps no ConfigMap in a namespace without validators, and clears the annotation", () => {
     const empty = syncNamespace(request(), OPTIONS);
-    assert.deepEqual(empty.response.attachments, []);
+    assert.deepEqual(configMapsOf(empty.response), []);
     assert.deepEqual(empty.response.annotations, { [CONFLICT_ANNOTATION]: null });
     assert.equal(empty.conflict, undefined);
     const horizonOnly = syncNamespace(
       request({ nodes: [node("horizon", { spec: { nodeType: "Horizon" } })] }),
       OPTIONS,
     );
-    assert.deepEqual(horizonOnly.response.attachments, [], "only Validators count");
+    assert.deepEqual(configMapsOf(horizonOnly.response), [], "only Validators count");
   });
 
   it("appears with the first validator, in the Namespace's namespace", () => {
@@ -312,14 +317,14 @@ describe("namespace summary: ConfigMap stellar-peers", () => {
       OPTIONS,
     );
     assert.deepEqual(
-      last.response.attachments,
+      configMapsOf(last.response),
       [],
       "no attachment: Metacontroller deletes its own ConfigMap",
     );
     const lastDeleting = next(deleted, {
       nodes: [node("alpha", { deletionTimestamp: "2026-11-24T09:00:00Z" })],
     });
-    assert.deepEqual(lastDeleting.response.attachments, []);
+    assert.deepEqual(configMapsOf(lastDeleting.response), []);
   });
 
   it("carries discovery_metadata.updatedAt over while the list is unchanged", () => {
@@ -381,7 +386,7 @@ describe("namespace summary: ConfigMap stellar-peers", () => {
 
   it("answers a finalize call with no attachment and finalized", () => {
     const result = syncNamespace(request({ nodes: [node("alpha")], finalizing: true }), OPTIONS);
-    assert.deepEqual(result.response.attachments, []);
+    assert.deepEqual(configMapsOf(result.response), []);
     assert.equal(result.response.finalized, true);
   });
 });
@@ -391,7 +396,7 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
 
   it("is left alone, with the annotation, when it has no owner (the earlier operator's)", () => {
     const result = conflictOf({ nodes: [node("alpha")], configMaps: [configMap()] });
-    assert.deepEqual(result.response.attachments, [], "returning it would be AlreadyExists");
+    assert.deepEqual(configMapsOf(result.response), [], "returning it would be AlreadyExists");
     assert.deepEqual(result.response.annotations, {
       [CONFLICT_ANNOTATION]: "no owner; rename or delete it to let stellar-peers manage it",
     });
@@ -407,7 +412,7 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
       nodes: [node("alpha"), node("stellar")],
       configMaps: [configMap([{ kind: "StellarNode", name: "stellar", uid: "uid-sn" }])],
     });
-    assert.deepEqual(result.response.attachments, []);
+    assert.deepEqual(configMapsOf(result.response), []);
     assert.equal(
       result.response.annotations[CONFLICT_ANNOTATION],
       "StellarNode/stellar; rename or delete it to let stellar-peers manage it",
@@ -428,7 +433,7 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
     const nodes = [node("alpha")];
     const ours = attached(summaryOf(syncNamespace(request({ nodes }), OPTIONS)));
     const result = conflictOf({ nodes: [...nodes, node("stellar")], attachments: [ours] });
-    assert.deepEqual(result.response.attachments, [], "Metacontroller deletes ours");
+    assert.deepEqual(configMapsOf(result.response), [], "Metacontroller deletes ours");
     assert.equal(result.conflict?.owner, "StellarNode/stellar");
     const suspended = conflictOf({
       nodes: [...nodes, node("stellar", { spec: { suspended: true } })],
@@ -443,7 +448,7 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
     const again = next(first, { nodes });
     assert.equal(again.conflict, undefined);
     assert.deepEqual(again.response.annotations, { [CONFLICT_ANNOTATION]: null });
-    assert.equal(again.response.attachments.length, 1);
+    assert.equal(configMapsOf(again.response).length, 1);
   });
 
   it("is no conflict in a namespace without validators: there is nothing to manage", () => {
@@ -455,7 +460,7 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
   it("clears the annotation (null deletes the key) once the foreign ConfigMap is gone", () => {
     const result = conflictOf({ nodes: [node("alpha")] });
     assert.equal(result.response.annotations[CONFLICT_ANNOTATION], null);
-    assert.equal(result.response.attachments.length, 1);
+    assert.equal(configMapsOf(result.response).length, 1);
   });
 });
 
@@ -497,6 +502,11 @@ describe("manifests/controller/namespace-controller.yaml", () => {
     assert.equal(controller.kind, "DecoratorController");
     assert.deepEqual(controller.spec["attachments"], [
       { apiVersion: "v1", resource: "configmaps", updateStrategy: { method: "InPlace" } },
+      {
+        apiVersion: "policy/v1",
+        resource: "poddisruptionbudgets",
+        updateStrategy: { method: "InPlace" },
+      },
     ]);
     const hooks = controller.spec["hooks"] as Record<
       string,

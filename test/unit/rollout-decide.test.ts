@@ -20,13 +20,12 @@ const member = (key: string, overrides: Partial<MemberState> = {}): MemberState 
 
 const input = (overrides: Partial<RolloutInput> = {}): RolloutInput => ({
   now: NOW,
-  strategy: "QuorumSafe",
   maxUnavailable: 1,
   settleSeconds: 15,
   stuckAfterSeconds: 600,
   groupFingerprint: "F",
-  desiredPeersHash: "new",
-  appliedPeersHash: "old",
+  desiredTemplateHash: "new",
+  appliedTemplateHash: "old",
   appliedBefore: "old",
   pendingSince: secondsAgo(20),
   others: [],
@@ -34,62 +33,67 @@ const input = (overrides: Partial<RolloutInput> = {}): RolloutInput => ({
 });
 
 describe("quorum-safe rollout rule", () => {
-  it("a new validator (no StatefulSet yet) starts with the current list at once", () => {
-    const decision = decideRollout(input({ appliedPeersHash: undefined, pendingSince: undefined }));
-    assert.equal(decision.podPeersHash, "new");
-    assert.equal(decision.condition.status, "True");
+  it("a new validator (no StatefulSet yet) starts with its desired template at once", () => {
+    const decision = decideRollout(
+      input({ appliedTemplateHash: undefined, pendingSince: undefined }),
+    );
+    assert.equal(decision.appliedTemplateHash, "new");
+    assert.equal(decision.applyDesired, true);
   });
 
-  it("an unchanged list is applied and nothing waits", () => {
-    const decision = decideRollout(input({ appliedPeersHash: "new" }));
+  it("an unchanged template is applied and nothing waits", () => {
+    const decision = decideRollout(input({ appliedTemplateHash: "new" }));
     assert.deepEqual(
-      [decision.podPeersHash, decision.pendingSince, decision.resyncAfterSeconds],
+      [decision.appliedTemplateHash, decision.pendingSince, decision.resyncAfterSeconds],
       ["new", undefined, undefined],
     );
   });
 
-  it("settles: a new list waits settleSeconds, and asks to be synced again when they are over", () => {
+  it("settles: a new template waits settleSeconds, and asks to be synced again when they are over", () => {
     const fresh = decideRollout(input({ pendingSince: undefined }));
-    assert.equal(fresh.podPeersHash, "old");
+    assert.equal(fresh.appliedTemplateHash, "old");
     assert.equal(fresh.pendingSince, "2026-11-23T12:00:00Z");
     assert.equal(fresh.resyncAfterSeconds, 15);
-    assert.equal(fresh.condition.reason, "Settling");
+    assert.equal(fresh.wait?.reason, "Settling");
     const later = decideRollout(input({ pendingSince: secondsAgo(10) }));
     assert.equal(later.resyncAfterSeconds, 5);
-    assert.equal(decideRollout(input({ pendingSince: secondsAgo(15) })).podPeersHash, "new");
+    assert.equal(decideRollout(input({ pendingSince: secondsAgo(15) })).appliedTemplateHash, "new");
   });
 
   it("waits for every member to publish the same group fingerprint", () => {
     const decision = decideRollout(
       input({ others: [member("ns/b", { groupFingerprint: "OLD" })] }),
     );
-    assert.equal(decision.podPeersHash, "old");
+    assert.equal(decision.appliedTemplateHash, "old");
     assert.equal(decision.waitingFor, "ns/b");
-    assert.match(decision.condition.message, /waiting for ns\/b to see the same group/);
+    assert.match(decision.wait?.message ?? "", /waiting for ns\/b to see the same group/);
     assert.equal(
       decideRollout(
         input({ others: [member("ns/b", { published: false, groupFingerprint: undefined })] }),
-      ).podPeersHash,
+      ).appliedTemplateHash,
       "old",
     );
   });
 
-  it("waits for an earlier member that still has to apply its own list, not for a later one", () => {
+  it("waits for an earlier member that still has to apply its own template, not for a later one", () => {
     assert.equal(
       decideRollout(input({ others: [member("ns/a", { earlier: true, pending: true })] }))
-        .podPeersHash,
+        .appliedTemplateHash,
       "old",
     );
     assert.equal(
-      decideRollout(input({ others: [member("ns/z", { pending: true })] })).podPeersHash,
+      decideRollout(input({ others: [member("ns/z", { pending: true })] })).appliedTemplateHash,
       "new",
     );
   });
 
   it("keeps at most maxUnavailable members of the group down", () => {
     const oneDown = [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(5) })];
-    assert.equal(decideRollout(input({ others: oneDown })).podPeersHash, "old");
-    assert.equal(decideRollout(input({ others: oneDown, maxUnavailable: 2 })).podPeersHash, "new");
+    assert.equal(decideRollout(input({ others: oneDown })).appliedTemplateHash, "old");
+    assert.equal(
+      decideRollout(input({ others: oneDown, maxUnavailable: 2 })).appliedTemplateHash,
+      "new",
+    );
   });
 
   it("a member unready for longer than stuckAfterSeconds stops blocking, and the wait asks to look again then", () => {
@@ -102,7 +106,7 @@ describe("quorum-safe rollout rule", () => {
         unreadySince: secondsAgo(601),
       }),
     ];
-    assert.equal(decideRollout(input({ others: stuck })).podPeersHash, "new");
+    assert.equal(decideRollout(input({ others: stuck })).appliedTemplateHash, "new");
     const soon = [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(590) })];
     assert.equal(decideRollout(input({ others: soon })).resyncAfterSeconds, 10);
   });
@@ -111,12 +115,12 @@ describe("quorum-safe rollout rule", () => {
     assert.equal(
       decideRollout(
         input({ others: [member("ns/a", { valid: false, earlier: true, pending: true })] }),
-      ).podPeersHash,
+      ).appliedTemplateHash,
       "new",
     );
   });
 
-  it("keeps a list it already applied when the observed template is stale, instead of reverting it", () => {
+  it("keeps a template it already applied when the observed template is stale, instead of reverting it", () => {
     const stale = decideRollout(
       input({
         appliedBefore: "new",
@@ -124,14 +128,17 @@ describe("quorum-safe rollout rule", () => {
         others: [member("ns/a", { earlier: true, ready: false })],
       }),
     );
-    assert.equal(stale.podPeersHash, "new");
-    assert.equal(stale.condition.status, "True");
+    assert.equal(stale.appliedTemplateHash, "new");
+    assert.equal(stale.applyDesired, true);
   });
 
-  it("LiveConnect never restarts for peers and keeps the hash off the pod template", () => {
-    const decision = decideRollout(input({ strategy: "LiveConnect" }));
-    assert.equal(decision.podPeersHash, undefined);
-    assert.equal(decision.appliedPeersHash, "new");
-    assert.equal(decision.condition.reason, "LiveConnect");
+  it("a wait keeps the applied template and says why, naming no cause (the sync names it)", () => {
+    const decision = decideRollout(
+      input({ others: [member("ns/a", { earlier: true, pending: true })] }),
+    );
+    assert.equal(decision.applyDesired, false);
+    assert.equal(decision.appliedTemplateHash, "old");
+    assert.equal(decision.wait?.reason, "WaitingForGroup");
+    assert.match(decision.wait?.message ?? "", /ns\/a, ahead in the group's order/);
   });
 });

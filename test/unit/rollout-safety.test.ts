@@ -2,33 +2,66 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { assertProperty } from "../support/property.js";
-import { RolloutWorld, type SimEvent } from "../support/rollout-sim.js";
+import { RolloutWorld, type SimEdit, type SimEvent } from "../support/rollout-sim.js";
+
+/*
+ * The quorum-safe rollout, model-checked: the real sync hook driven through a model of
+ * Metacontroller (stale reads of the others' status up to 5 s, stale reads of its own
+ * StatefulSet, updates from a stale view refused) and the StatefulSet controller, over
+ * generated sequences of every cause of a pod-template change (peers through joins,
+ * deletions and suspensions; version, quorum-set and resources edits of one node or of all
+ * at once; a new release of the hook server rendering differently), mixed with crashes
+ * and syncs in any order.
+ */
+
+const EDITS: readonly SimEdit[] = ["version", "quorum", "resources"];
+
+const syncArb = fc.record({
+  kind: fc.constant("sync" as const),
+  node: fc.nat(7),
+  staleness: fc.array(fc.nat(5000), { minLength: 8, maxLength: 8 }),
+  staleSelf: fc.boolean(),
+});
+const waitArb = fc.record({
+  kind: fc.constant("wait" as const),
+  ms: fc.integer({ min: 0, max: 4000 }),
+});
+const editArb = fc.record({
+  kind: fc.constant("edit" as const),
+  what: fc.constantFrom(...EDITS),
+  node: fc.oneof(fc.nat(7), fc.constant("all" as const)),
+});
 
 const eventArb: fc.Arbitrary<SimEvent> = fc.oneof(
-  {
-    weight: 10,
-    arbitrary: fc.record({
-      kind: fc.constant("sync" as const),
-      node: fc.nat(7),
-      staleness: fc.array(fc.nat(5000), { minLength: 8, maxLength: 8 }),
-      staleSelf: fc.boolean(),
-    }),
-  },
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constant("wait" as const),
-      ms: fc.integer({ min: 0, max: 4000 }),
-    }),
-  },
+  { weight: 10, arbitrary: syncArb },
+  { weight: 6, arbitrary: waitArb },
   { weight: 1, arbitrary: fc.constant({ kind: "add" as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), node: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), node: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("crash" as const), node: fc.nat(7) }) },
+  { weight: 2, arbitrary: editArb },
+  { weight: 1, arbitrary: fc.constant({ kind: "release" as const }) },
 );
 
-describe("quorum-safe rollout over generated event sequences", () => {
-  it("never has more than maxUnavailable=1 validators restarting for peers at once, with reads up to 5 s stale", () => {
+/** Every cause of a template change, as one change applied to every member at once. */
+type Cause = SimEdit | "release" | "join";
+const CAUSES: readonly Cause[] = ["version", "quorum", "resources", "release", "join"];
+
+function applyToAll(world: RolloutWorld, cause: Cause): void {
+  if (cause === "release") world.release();
+  else if (cause === "join") world.add();
+  else world.edit(cause, "all");
+}
+
+/** Events that change nothing a template is made of: syncs, time, crashes. */
+const quietEventArb: fc.Arbitrary<SimEvent> = fc.oneof(
+  { weight: 10, arbitrary: syncArb },
+  { weight: 6, arbitrary: waitArb },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("crash" as const), node: fc.nat(7) }) },
+);
+
+describe("quorum-safe rollout of every pod-template change, over generated event sequences", () => {
+  it("never has more than maxUnavailable=1 validators restarting at once, and every one converges to its desired template", () => {
     assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
@@ -36,15 +69,11 @@ describe("quorum-safe rollout over generated event sequences", () => {
         (initial, events) => {
           const world = new RolloutWorld(initial);
           world.quiesce(6);
-          assert.equal(world.maxRollingSeen, 0, "creating a group restarts nobody for peers");
+          assert.equal(world.maxRollingSeen, 0, "creating a group restarts nobody");
           for (const event of events) world.run(event);
           world.quiesce(40);
           assert.ok(world.maxRollingSeen <= 1, `${world.maxRollingSeen} validators rolled at once`);
-          assert.deepEqual(
-            world.unconverged(),
-            [],
-            "every validator ends with its current peer list",
-          );
+          assert.deepEqual(world.unconverged(), [], "every validator runs its desired template");
         },
       ),
       { numRuns: 150 },
@@ -59,28 +88,85 @@ describe("quorum-safe rollout over generated event sequences", () => {
         for (const event of events) world.run(event);
         world.quiesce(40);
         assert.ok(world.maxRollingSeen <= 2, `${world.maxRollingSeen} validators rolled at once`);
+        assert.deepEqual(world.unconverged(), []);
       }),
       { numRuns: 60 },
     );
   });
 
+  it("one change applied to all members at once restarts each exactly once, one at a time, whatever the syncs, stale reads and crashes", () => {
+    assertProperty(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.constantFrom(...CAUSES),
+        fc.array(quietEventArb, { maxLength: 80 }),
+        (initial, cause, events) => {
+          const world = new RolloutWorld(initial);
+          world.quiesce(6);
+          const members = world.nodes.map((node) => node.name);
+          applyToAll(world, cause);
+          for (const event of events) world.run(event);
+          world.quiesce(40);
+          for (const name of members) {
+            assert.equal(world.restarts.get(name) ?? 0, 1, `${cause}: ${name} restarts`);
+          }
+          assert.ok(world.maxRollingSeen <= 1, `${cause}: ${world.maxRollingSeen} at once`);
+          assert.deepEqual(world.unconverged(), []);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("quorum-safe rollout: the issue's cases, one by one", () => {
+  /** Syncs every node (fresh, then with its own stale StatefulSet) `rounds` times, 500 ms apart. */
+  const churn = (world: RolloutWorld, rounds: number) => {
+    for (let round = 0; round < rounds; round++) {
+      for (let n = 0; n < world.nodes.length; n++) {
+        world.sync(n, []);
+        world.sync(n, [], true);
+      }
+      world.wait(500);
+    }
+  };
+
+  for (const cause of CAUSES) {
+    it(`${cause} on all 3 members at once: each restarts exactly once, never two at once`, () => {
+      // Pods Ready within 300 ms, as on kwok: only the rule keeps restarts apart.
+      const world = new RolloutWorld(3, 1, () => 300);
+      world.quiesce(6);
+      const members = world.nodes.map((n) => n.name);
+      applyToAll(world, cause);
+      churn(world, 4);
+      world.quiesce(40);
+      for (const name of members) assert.equal(world.restarts.get(name), 1, `${name} restarts`);
+      assert.equal(world.maxRollingSeen, 1);
+      assert.deepEqual(world.unconverged(), []);
+    });
+  }
+
+  it("a peer change and a version bump within the settle time: each member restarts once for both", () => {
+    const world = new RolloutWorld(3, 1, () => 300);
+    world.quiesce(6);
+    const members = world.nodes.map((n) => n.name);
+    world.edit("version", "all");
+    churn(world, 4);
+    world.add();
+    churn(world, 4);
+    world.quiesce(40);
+    for (const name of members) assert.equal(world.restarts.get(name), 1, `${name} restarts`);
+    assert.equal(world.maxRollingSeen, 1);
+    assert.deepEqual(world.unconverged(), []);
+  });
+
   it("a burst of 5 joins within 10 s next to 3 validators restarts each existing one exactly once", () => {
-    // Pods Ready within 300 ms, as on kwok: only the settle time keeps restarts to one.
     const world = new RolloutWorld(3, 1, () => 300);
     world.quiesce(6);
     const existing = world.nodes.map((n) => n.name);
     for (let i = 0; i < 5; i++) {
       world.add();
-      // Metacontroller syncs every node of the group on each change, and again as statuses move.
-      for (let round = 0; round < 4; round++) {
-        // Each node is synced twice in a row, the second time with the stale cache of its
-        // own StatefulSet that Metacontroller has right after updating it.
-        for (let n = 0; n < world.nodes.length; n++) {
-          world.sync(n, []);
-          world.sync(n, [], true);
-        }
-        world.wait(500);
-      }
+      churn(world, 4);
     }
     world.quiesce(40);
     for (const name of existing) assert.equal(world.restarts.get(name), 1, `${name} restarts`);

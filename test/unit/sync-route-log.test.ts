@@ -18,7 +18,7 @@ interface LogLine {
 interface SyncBody {
   status: {
     peersHash?: string;
-    appliedPeersHash?: string;
+    rollout?: { templateHash?: string; appliedTemplateHash?: string };
     conditions: { type: string; status: string; reason: string }[];
   };
   children: KubeObject[];
@@ -71,27 +71,29 @@ describe("POST /stellarnode/sync with LOG_LEVEL=debug", () => {
     assert.equal(decision.level, DEBUG);
     assert.equal(decision["parent"], "stellar/validator-a");
     assert.match(String(decision["desired"]), /^[0-9a-f]{12}$/);
-    assert.equal(decision["desired"], body.status.peersHash?.slice(0, 12));
-    assert.equal(decision["applied"], body.status.appliedPeersHash?.slice(0, 12));
-    assert.equal(decision["peersApplied"], reasonOf(body, "PeersApplied"));
+    assert.equal(decision["desired"], body.status.rollout?.templateHash?.slice(0, 12));
+    assert.equal(decision["applied"], body.status.rollout?.appliedTemplateHash?.slice(0, 12));
+    assert.equal(decision["templateApplied"], reasonOf(body, "TemplateApplied"));
     // Nothing observed yet: no pod template to read a hash from.
     assert.equal(decision["observedTemplate"], undefined);
   });
 
-  it("reads the observed pod template's peers hash on the next sync", async () => {
+  it("reads the observed pod template's hash on the next sync, and what changed in it", async () => {
     const first = await sync(server, syncRequest(a, group));
     const children = observed(first.body.children);
     const { body, lines } = await sync(server, syncRequest(a, { ...group, children }));
     const [decision] = decisions(lines);
     assert.ok(decision, "a rollout decision line");
-    const statefulSet = first.body.children.find((child) => child.kind === "StatefulSet");
-    const template = (
-      statefulSet?.["spec"] as { template: { metadata: { annotations: Record<string, string> } } }
-    ).template;
-    const hash = template.metadata.annotations["stellar.org/peers-hash"];
-    assert.ok(hash, "the first sync put a peers hash on the pod template");
+    const hash = first.body.status.rollout?.templateHash;
+    assert.ok(hash, "the first sync published its template's hash");
     assert.equal(decision["observedTemplate"], hash.slice(0, 12));
-    assert.equal(decision["desired"], body.status.peersHash?.slice(0, 12));
+    assert.equal(decision["desired"], body.status.rollout?.templateHash?.slice(0, 12));
+    assert.deepEqual(decision["changes"], []);
+    const joined = await sync(
+      server,
+      syncRequest(a, { related: [...group.related, stellarNode("validator-d")], children }),
+    );
+    assert.deepEqual(decisions(joined.lines)[0]?.["changes"], ["Peers"]);
   });
 
   it("logs a refused spec at info, with its reason", async () => {

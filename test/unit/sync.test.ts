@@ -629,7 +629,8 @@ describe("garbage in observed status is absent, in the direction that never rest
     // The list settles first; only then does the rule look at the other members.
     const settling = request(first.status, FIXED_NOW);
     const next = request(settling.status, new Date(FIXED_NOW.getTime() + 60_000));
-    assert.equal(condition(next, "PeersApplied")?.reason, "WaitingForGroup");
+    assert.equal(condition(next, "TemplateApplied")?.reason, "PeersChanged");
+    assert.match(condition(next, "TemplateApplied")?.message ?? "", /b to see the same group/);
     assert.ok(Number.isFinite(next.resyncAfterSeconds), String(next.resyncAfterSeconds));
     // Serialised, a NaN would be null: Metacontroller's strict v2 parse would refuse it.
     assert.doesNotMatch(JSON.stringify(next), /"resyncAfterSeconds":null/);
@@ -657,6 +658,7 @@ describe("garbage in observed status is absent, in the direction that never rest
       later,
     );
     assert.equal(next.status.rollout?.pendingSince, later.toISOString().replace(/\.\d{3}Z$/, "Z"));
-    assert.equal(condition(next, "PeersApplied")?.reason, "Settling");
+    assert.equal(condition(next, "TemplateApplied")?.reason, "PeersChanged");
+    assert.match(condition(next, "TemplateApplied")?.message ?? "", /stable for 15s/);
   });
 });

@@ -60,10 +60,11 @@ export async function stellarNodeHooks(
         request.log.debug(
           {
             parent,
-            desired: report.rollout.desiredPeersHash.slice(0, 12),
-            applied: report.rollout.appliedPeersHash.slice(0, 12),
-            observedTemplate: report.rollout.observedTemplatePeersHash?.slice(0, 12),
-            peersApplied: report.rollout.reason,
+            desired: report.rollout.desiredTemplateHash.slice(0, 12),
+            applied: report.rollout.appliedTemplateHash.slice(0, 12),
+            observedTemplate: report.rollout.observedTemplateHash?.slice(0, 12),
+            changes: report.rollout.changes,
+            templateApplied: report.rollout.reason,
             waitingFor: report.rollout.waitingFor,
           },
           "rollout decision",

@@ -91,7 +91,7 @@ scenario(
 
     const status = node.status ?? {};
     assert.equal(status.peerCount, 0, "status.peerCount");
-    for (const type of ["Valid", "QuorumSetValid", "Ready", "PeersApplied", "SpecApplied"]) {
+    for (const type of ["Valid", "QuorumSetValid", "Ready", "TemplateApplied", "SpecApplied"]) {
       const found = condition(status.conditions, type);
       assert.equal(found?.status, "True", `condition ${type}: ${JSON.stringify(found)}`);
       assert.equal(

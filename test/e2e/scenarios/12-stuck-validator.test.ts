@@ -43,9 +43,10 @@ scenario(
       "m1 to wait for the unready m0",
       async () => {
         const node = await getStellarNode(ns, "m1");
-        const applied = condition(node.status?.conditions, "PeersApplied");
-        assert.equal(applied?.reason, "WaitingForGroup", JSON.stringify(applied));
-        assert.match(applied?.message ?? "", /m0/);
+        const applied = condition(node.status?.conditions, "TemplateApplied");
+        assert.equal(applied?.reason, "PeersChanged", JSON.stringify(applied));
+        assert.match(applied?.message ?? "", /waiting.*m0/);
+        assert.equal(node.status?.rollout?.waitingFor, `${ns}/m0`);
         return Date.now();
       },
       60_000,
@@ -55,12 +56,12 @@ scenario(
 
     for (const name of ["m1", "m2"]) {
       await waitFor(
-        `${name} to restart with m0 in its list (pendingRestart false, PeersApplied=True)`,
+        `${name} to restart with m0 in its list (pendingRestart false, TemplateApplied=True)`,
         async () => {
           const node = await getStellarNode(ns, name);
           assert.ok(node.status?.peers?.includes(peerAddress(ns, "m0")), `${name} lists m0`);
           assert.equal((node.status as Record<string, unknown>)["pendingRestart"], false);
-          assert.equal(condition(node.status?.conditions, "PeersApplied")?.status, "True");
+          assert.equal(condition(node.status?.conditions, "TemplateApplied")?.status, "True");
         },
         180_000,
       );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { GroupWatch } from "../support/group-watch.js";
 import { kubectl } from "../support/kube.js";
-import { createValidatorsWith } from "../support/rollout.js";
+import { createValidatorsWith, waitForNothingPending } from "../support/rollout.js";
 import { scenario } from "../support/scenario.js";
 import {
   getPod,
@@ -66,6 +66,12 @@ scenario(
       Promise.all(names.filter((n) => n !== name).map(async (n) => `${await ipOf(n)}:11625`));
     for (const name of names) await waitForPeers(ns, name, await expected(name));
     step("each lists the others' pod IPs");
+    // The group's first rollout (each member restarting once for the list of its peers)
+    // must be over before a crash can be said to restart nobody: wait until every member
+    // runs its current template, then check the lists again (a restart changed an IP).
+    await waitForNothingPending(ns, names);
+    for (const name of names) await waitForPeers(ns, name, await expected(name));
+    step("every member runs its current pod template; nothing is pending");
     const hashes = await Promise.all(
       names.map(
         async (n) =>

@@ -6,25 +6,40 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLUSTER_DIR = `${REPO_ROOT}.cluster`;
 
+/** The KEY=value lines of .cluster/env (written by test/e2e/cluster/up.sh), if it exists. */
+function readClusterEnvFile(): Record<string, string> {
+  const values: Record<string, string> = {};
+  const envFile = `${CLUSTER_DIR}/env`;
+  if (existsSync(envFile)) {
+    for (const line of readFileSync(envFile, "utf8").split("\n")) {
+      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+      if (match) values[match[1]!] = match[2]!;
+    }
+  }
+  return values;
+}
+
+const CLUSTER_ENV_FILE = readClusterEnvFile();
+
+/**
+ * A setting of the cluster: from the environment (test/e2e/run.sh exports .cluster/env),
+ * else from .cluster/env itself (a scenario run on its own), else undefined.
+ */
+export function clusterEnvValue(key: string): string | undefined {
+  return process.env[key] ?? CLUSTER_ENV_FILE[key];
+}
+
 /**
  * KUBECTL and KUBECONFIG come from the environment (test/e2e/run.sh exports
  * .cluster/env); a scenario run on its own reads .cluster/env itself. The built kubectl
  * (v1.36.3) is used, never the one on PATH.
  */
 function clusterEnv(): { kubectl: string; kubeconfig: string } {
-  const fromFile: Record<string, string> = {};
-  const envFile = `${CLUSTER_DIR}/env`;
-  if (existsSync(envFile)) {
-    for (const line of readFileSync(envFile, "utf8").split("\n")) {
-      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!;
-    }
-  }
-  const kubectl = process.env["KUBECTL"] ?? fromFile["KUBECTL"];
-  const kubeconfig = process.env["KUBECONFIG"] ?? fromFile["KUBECONFIG"];
+  const kubectl = clusterEnvValue("KUBECTL");
+  const kubeconfig = clusterEnvValue("KUBECONFIG");
   if (!kubectl || !kubeconfig) {
     throw new Error(
-      `KUBECTL/KUBECONFIG unset and ${envFile} missing: run "bash test/e2e/cluster/up.sh" (or npm run test:e2e)`,
+      `KUBECTL/KUBECONFIG unset and ${CLUSTER_DIR}/env missing: run "bash test/e2e/cluster/up.sh" (or npm run test:e2e)`,
     );
   }
   return { kubectl, kubeconfig };
@@ -211,8 +226,8 @@ export interface StellarNode extends KubeObject {
     peerCount?: number;
     peers?: string[];
     peersHash?: string;
-    appliedPeersHash?: string;
     pendingRestart?: boolean;
+    rollout?: { templateHash?: string; appliedTemplateHash?: string; waitingFor?: string };
     conditions?: Condition[];
   };
 }

@@ -1,6 +1,6 @@
-import assert from "node:assert/strict";
-import { applyObjects, condition } from "./kube.js";
+import { applyObjects } from "./kube.js";
 import {
+  assertNothingPending,
   getStellarNode,
   peerAddress,
   validatorObjects,
@@ -38,7 +38,7 @@ export async function createValidatorsWith(
 
 /**
  * Waits until every validator of `names` lists all the others, runs Ready, and has its
- * current list on its pod template (no restart pending).
+ * current pod template on its StatefulSet (no restart pending).
  */
 export async function waitForGroupConverged(
   namespace: string,
@@ -51,15 +51,24 @@ export async function waitForGroupConverged(
       .map((other) => peerAddress(namespace, other));
     await waitForPeers(namespace, name, others, timeoutMs);
   }
+  await waitForNothingPending(namespace, names, timeoutMs);
+}
+
+/**
+ * Waits until every validator of `names` runs its current pod template: nothing pending
+ * (pendingRestart false, TemplateApplied=True, desired and applied template hashes equal)
+ * and Ready on it. A scenario that asserts "nobody restarts" waits for this first, or a
+ * rollout still under way is taken for a restart it caused.
+ */
+export async function waitForNothingPending(
+  namespace: string,
+  names: readonly string[],
+  timeoutMs = 180_000,
+): Promise<void> {
   for (const name of names) {
     await waitFor(
-      `${namespace}/${name} to run its current peer list (pendingRestart false, PeersApplied=True)`,
-      async () => {
-        const node = await getStellarNode(namespace, name);
-        const status = node.status as Record<string, unknown> | undefined;
-        assert.equal(status?.["pendingRestart"], false, `${name} status.pendingRestart`);
-        assert.equal(condition(node.status?.conditions, "PeersApplied")?.status, "True");
-      },
+      `${namespace}/${name} to run its current pod template (pendingRestart false, TemplateApplied=True)`,
+      async () => assertNothingPending(name, (await getStellarNode(namespace, name)).status),
       timeoutMs,
     );
     await waitForValidatorReady(namespace, name, timeoutMs);

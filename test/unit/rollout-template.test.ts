@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { sha256Hex } from "../../hooks/hash.js";
+import type { KubeObject } from "../../hooks/kube/objects.js";
+import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
+import { templateHash } from "../../hooks/rollout/template-hash.js";
+import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
+import { templateChanges } from "../../hooks/sync/template-changes.js";
+import { FIXED_NOW, observed, QUORUM_SET, stellarNode, syncRequest } from "../support/fixtures.js";
+import { syncResponse } from "../support/sync.js";
+
+/*
+ * The pacing of the whole pod template, one sync at a time: what the StatefulSet and the
+ * config ConfigMap look like while a new template waits, for each cause.
+ */
+
+const OPTIONS = { clusterDomain: "cluster.local", now: FIXED_NOW };
+const later = (seconds: number) => new Date(FIXED_NOW.getTime() + seconds * 1000);
+
+type Template = {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: { containers: { name: string; image: string }[] };
+};
+const statefulSetOf = (response: StellarNodeSyncResponse): KubeObject => {
+  const sts = response.children.find((child) => child.kind === "StatefulSet");
+  assert.ok(sts);
+  return sts;
+};
+const templateOf = (response: StellarNodeSyncResponse) =>
+  (statefulSetOf(response)["spec"] as { template: Template }).template;
+const configDataOf = (response: StellarNodeSyncResponse) =>
+  response.children.find((c) => c.kind === "ConfigMap" && c.metadata.name.endsWith("-config"))?.[
+    "data"
+  ] as Record<string, string>;
+const condition = (response: StellarNodeSyncResponse, type: string) =>
+  response.status.conditions.find((c) => c.type === type);
+
+/**
+ * validator-a runs (synced once, observed), with validator-b ahead of it in the group's
+ * order still waiting to apply its own new template: a's change must wait.
+ */
+function running(
+  spec: Record<string, unknown> = {},
+  validatorConfig: Record<string, unknown> = {},
+) {
+  const a = stellarNode("validator-a", { spec, validatorConfig });
+  const first = syncResponse(
+    syncRequest(a, { related: [a, stellarNode("validator-0b")] }),
+    OPTIONS,
+  );
+  const b = stellarNode("validator-0b", {
+    status: {
+      rollout: {
+        groupFingerprint: first.status.rollout?.groupFingerprint,
+        ready: true,
+        templateHash: "new",
+        appliedTemplateHash: "old",
+      },
+      conditions: [],
+    },
+  });
+  b.metadata.labels = { org: "acme" };
+  return { a, b, first, children: observed(first.children) };
+}
+
+function edited(
+  base: ReturnType<typeof running>,
+  edit: { spec?: Record<string, unknown>; validatorConfig?: Record<string, unknown> },
+  transforms: DesiredStateTransform[] = [],
+  seconds = 60,
+) {
+  const parent = stellarNode("validator-a", {
+    generation: 2,
+    spec: edit.spec ?? {},
+    validatorConfig: edit.validatorConfig ?? {},
+    status: base.first.status as Record<string, unknown>,
+  });
+  // Settled: the same change was already pending for `seconds`.
+  const pending = syncResponse(
+    syncRequest(parent, { related: [parent, base.b], children: base.children }),
+    { ...OPTIONS, transforms },
+  );
+  const settledParent = { ...parent, status: pending.status };
+  return syncResponse(
+    syncRequest(settledParent, { related: [settledParent, base.b], children: base.children }),
+    { ...OPTIONS, now: later(seconds), transforms },
+  );
+}
+
+describe("every pod-template change waits its turn", () => {
+  it("a version bump: the StatefulSet keeps the applied image and config; TemplateApplied=False, ImageChanged", () => {
+    const base = running({ version: "26.0.1" });
+    const response = edited(base, { spec: { version: "27.0.0" } });
+    assert.deepEqual(templateOf(response), templateOf(base.first), "the applied template");
+    assert.equal(condition(response, "TemplateApplied")?.reason, "ImageChanged");
+    assert.match(condition(response, "TemplateApplied")?.message ?? "", /validator-0b, ahead/);
+    assert.equal(response.status.pendingRestart, true);
+    assert.equal(
+      response.status.rollout?.appliedTemplateHash,
+      base.first.status.rollout?.templateHash,
+    );
+    assert.notEqual(
+      response.status.rollout?.templateHash,
+      response.status.rollout?.appliedTemplateHash,
+    );
+  });
+
+  it("a quorum edit: the config ConfigMap holds the applied and the desired config, each under its hash; the template names the applied one", () => {
+    const base = running();
+    const edit = {
+      quorumSet: QUORUM_SET.replace("THRESHOLD_PERCENT = 67", "THRESHOLD_PERCENT = 70"),
+    };
+    const response = edited(base, { validatorConfig: edit });
+    assert.equal(condition(response, "TemplateApplied")?.reason, "ConfigChanged");
+    const appliedHash = templateOf(base.first).metadata.annotations["stellar.org/config-hash"];
+    assert.equal(templateOf(response).metadata.annotations["stellar.org/config-hash"], appliedHash);
+    const data = configDataOf(response);
+    const keyed = Object.keys(data).filter((key) => /^stellar-core-[0-9a-f]{64}\.cfg$/.test(key));
+    assert.equal(keyed.length, 2, Object.keys(data).join(", "));
+    for (const key of keyed) assert.equal(`stellar-core-${sha256Hex(data[key]!)}.cfg`, key);
+    // A waiting pod that crashes comes back on its applied template: its CONFIG_HASH names
+    // the applied config, which is there, with the old threshold.
+    assert.match(data[`stellar-core-${appliedHash}.cfg`] ?? "", /THRESHOLD_PERCENT = 67/);
+    assert.equal(
+      response.status.configHash &&
+        data[`stellar-core-${response.status.configHash}.cfg`]?.includes("THRESHOLD_PERCENT = 70"),
+      true,
+    );
+    assert.equal(data["stellar-core.cfg"], data[`stellar-core-${appliedHash}.cfg`]);
+  });
+
+  it("resources, and a transform's change: paced too (TemplateChanged), other StatefulSet fields as desired", () => {
+    const base = running();
+    const pool: DesiredStateTransform = (desired) => ({
+      ...desired,
+      children: desired.children.map((child) => {
+        if (child.kind !== "StatefulSet") return child;
+        const spec = child["spec"] as { template: { spec: object } };
+        return {
+          ...child,
+          metadata: { ...child.metadata, labels: { ...child.metadata.labels, team: "payments" } },
+          spec: {
+            ...spec,
+            template: {
+              ...spec.template,
+              spec: { ...spec.template.spec, nodeSelector: { pool: "v" } },
+            },
+          },
+        };
+      }),
+    });
+    for (const response of [
+      edited(base, { spec: { resources: { requests: { cpu: "3" } } } }),
+      edited(base, {}, [pool]),
+    ]) {
+      assert.equal(condition(response, "TemplateApplied")?.reason, "TemplateChanged");
+      assert.deepEqual(templateOf(response), templateOf(base.first));
+    }
+    const transformed = edited(base, {}, [pool]);
+    assert.equal(
+      statefulSetOf(transformed).metadata.labels?.["team"],
+      "payments",
+      "other fields as desired",
+    );
+  });
+
+  it("applies the desired template once it is its turn, and a suspension at once", () => {
+    const base = running({ version: "26.0.1" });
+    const parent = stellarNode("validator-a", {
+      generation: 2,
+      spec: { version: "27.0.0" },
+      status: base.first.status as Record<string, unknown>,
+    });
+    const pending = syncResponse(
+      syncRequest(parent, { related: [parent], children: base.children }),
+      OPTIONS,
+    );
+    assert.equal(condition(pending, "TemplateApplied")?.status, "False", "settling first");
+    const settled = { ...parent, status: pending.status };
+    const turn = syncResponse(
+      syncRequest(settled, { related: [settled], children: base.children }),
+      { ...OPTIONS, now: later(60) },
+    );
+    assert.equal(condition(turn, "TemplateApplied")?.status, "True");
+    assert.match(templateOf(turn).spec.containers[0]!.image, /:27\.0\.0-/);
+    assert.equal(
+      turn.status.rollout?.ready,
+      false,
+      "the old pod still looks Ready: not ready for the group",
+    );
+    const suspended = edited(base, { spec: { version: "27.0.0", suspended: true } });
+    assert.match(
+      templateOf(suspended).spec.containers[0]!.image,
+      /:27\.0\.0-/,
+      "no pod runs: at once",
+    );
+  });
+
+  it("the group label is on the pod template, so a new group is paced like any other change", () => {
+    const base = running();
+    const label = templateOf(base.first).metadata.labels["stellar.org/group"];
+    assert.match(label ?? "", /^testnet-[0-9a-f]{16}$/);
+    const response = edited(base, {
+      spec: { peerDiscovery: { groupSelector: { matchLabels: { org: "acme" } } } },
+    });
+    assert.equal(
+      templateOf(response).metadata.labels["stellar.org/group"],
+      label,
+      "the old label, until its turn",
+    );
+    assert.equal(condition(response, "TemplateApplied")?.status, "False");
+  });
+});
+
+describe("templateChanges names what changed", () => {
+  const template = (image: string, config: string, peers: string, extra: object = {}) => ({
+    metadata: {
+      annotations: { "stellar.org/config-hash": config, "stellar.org/peers-hash": peers },
+    },
+    spec: {
+      initContainers: [
+        {
+          name: "init",
+          image,
+          env: [
+            { name: "CONFIG_HASH", value: config },
+            { name: "PEERS_HASH", value: peers },
+          ],
+        },
+      ],
+      containers: [{ name: "core", image }],
+      ...extra,
+    },
+  });
+  it("each cause alone, several together, none for equal templates", () => {
+    const base = template("i1", "c1", "p1");
+    assert.deepEqual(templateChanges(base, template("i1", "c1", "p1")), []);
+    assert.deepEqual(templateChanges(base, template("i2", "c1", "p1")), ["Image"]);
+    assert.deepEqual(templateChanges(base, template("i1", "c2", "p1")), ["Config"]);
+    assert.deepEqual(templateChanges(base, template("i1", "c1", "p2")), ["Peers"]);
+    assert.deepEqual(templateChanges(base, template("i1", "c1", "p1", { nodeSelector: {} })), [
+      "Template",
+    ]);
+    assert.deepEqual(templateChanges(base, template("i2", "c2", "p2", { nodeSelector: {} })), [
+      "Image",
+      "Config",
+      "Peers",
+      "Template",
+    ]);
+    assert.equal(templateHash(base), templateHash(template("i1", "c1", "p1")));
+    assert.notEqual(templateHash(base), templateHash(template("i1", "c1", "p2")));
+  });
+});
