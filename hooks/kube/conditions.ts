@@ -34,9 +34,22 @@ export function mergeConditions(
       type: condition.type,
       status: condition.status,
       reason: condition.reason,
-      message: condition.message,
+      message: boundedMessage(condition.message),
       lastTransitionTime: since,
       ...(generation === undefined ? {} : { observedGeneration: generation }),
     };
   });
+}
+
+/**
+ * A condition message of at most 2 KiB. A message can quote user input; the status is
+ * written to etcd and carried in every group member's sync request, so a long one would
+ * cost every member (and past etcd's request limit, the status write would fail).
+ */
+export const MAX_CONDITION_MESSAGE = 2048;
+
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_CONDITION_MESSAGE) return message;
+  const suffix = ` ... (${message.length - MAX_CONDITION_MESSAGE} more characters)`;
+  return `${message.slice(0, MAX_CONDITION_MESSAGE - suffix.length)}${suffix}`;
 }

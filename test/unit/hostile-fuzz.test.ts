@@ -132,6 +132,19 @@ const hostileArbitraries: fc.Arbitrary<Hostile>[] = [
 
 const HOSTILE = fc.oneof(...hostileArbitraries);
 
+/** Garbage in the published status of a member that is listed (valid, running). */
+const garbageStatusOfListedMember = fc.record({
+  configHash: fc.constantFrom("f".repeat(64), 7, null),
+  rollout: fc.record({
+    groupFingerprint: fc.oneof(fc.string(), fc.constant(7)),
+    ready: fc.oneof(fc.boolean(), fc.constant("yes")),
+    unreadySince: fc.constantFrom("garbage", 7, "2026-13-45T99:99:99Z", "2026-11-01T00:00:00Z"),
+    pendingSince: fc.constantFrom("garbage", null),
+    templateHash: fc.oneof(fc.string(), fc.constant(1)),
+  }),
+  conditions: fc.constantFrom([], "garbage", [{ type: "Valid", status: 7 }]),
+});
+
 /** A parent that is itself hostile: its own sync must answer 200 with Valid=False. */
 const hostileParent = fc.constantFrom(
   replaceOnce(
@@ -189,8 +202,12 @@ describe("hostile requests, generated (issue 12)", () => {
       fc.asyncProperty(
         fc.array(HOSTILE, { minLength: 1, maxLength: 4 }),
         fc.option(hostileParent, { freq: 4 }),
-        async (hostiles, badParent) => {
-          const related: Record<string, string> = { "stellar/a": a, "stellar/b": b };
+        fc.option(garbageStatusOfListedMember, { freq: 3 }),
+        async (hostiles, badParent, garbage) => {
+          // 9, on a member that IS listed: its status is garbage, it stays a peer.
+          const listed = garbage === null ? b : json(stellarNode("b", { status: garbage }));
+          if (garbage !== null) generated.set("9-listed", (generated.get("9-listed") ?? 0) + 1);
+          const related: Record<string, string> = { "stellar/a": a, "stellar/b": listed };
           hostiles.forEach((hostile, index) => {
             generated.set(hostile.item, (generated.get(hostile.item) ?? 0) + 1);
             related[`stellar/h${index}`] = hostile.text(`h${index}`);
@@ -205,6 +222,10 @@ describe("hostile requests, generated (issue 12)", () => {
           assert.equal(again.body, first.body, "the same request gives the same bytes");
           const response = JSON.parse(first.body) as SyncResponse;
           const validity = response.status.conditions.find((c) => c.type === "Valid");
+          if (response.resyncAfterSeconds !== undefined) {
+            assert.ok(Number.isFinite(response.resyncAfterSeconds), "resyncAfterSeconds");
+          }
+          assert.doesNotMatch(first.body, /"resyncAfterSeconds":null/);
           if (badParent === null) {
             assert.equal(validity?.status, "True");
             assert.equal(peersOf(first.body), cleanPeers, "garbage changed a valid member's list");
@@ -224,6 +245,7 @@ describe("hostile requests, generated (issue 12)", () => {
       "7-name-kind",
       "8-validators",
       "9-garbage-status",
+      "9-listed",
       "10-ports",
       "parent",
     ];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -220,9 +220,45 @@ describe("server limits (issue 12)", () => {
 
   it("5. the namespace conflict counter has no label taken from a request", async () => {
     const server = await testServer();
+    // A foreign ConfigMap stellar-peers in a namespace with a validator: a conflict counted.
+    const conflict = readFileSync(
+      new URL("../requests/namespace-sync-conflict.json", import.meta.url),
+      "utf8",
+    );
+    const reply = await server.app.inject({
+      method: "POST",
+      url: "/namespace/sync",
+      payload: conflict,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(reply.statusCode, 200, reply.body);
     const metrics = (await server.app.inject({ url: "/metrics" })).body;
-    assert.match(metrics, /# TYPE stellar_peers_namespace_configmap_conflicts_total counter/);
-    assert.doesNotMatch(metrics, /namespace_configmap_conflicts_total\{namespace=/);
+    assert.match(metrics, /^stellar_peers_namespace_configmap_conflicts_total 1$/m);
+    assert.doesNotMatch(metrics, /namespace_configmap_conflicts_total\{/);
+    await server.app.close();
+  });
+
+  it("2. a refusal quoting a huge value keeps the status small", async () => {
+    const server = await testServer();
+    const huge = "9".repeat(500_000);
+    const node = JSON.stringify(
+      stellarNode("a", {
+        validatorConfig: {
+          quorumSet: `[QUORUM_SET]\nTHRESHOLD_PERCENT = "${huge}"\nVALIDATORS = ${JSON.stringify(KEYS)}\n`,
+        },
+      }),
+    );
+    const reply = await server.app.inject({
+      method: "POST",
+      url: "/stellarnode/sync",
+      payload: rawSyncRequest(node, {}),
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(reply.statusCode, 200);
+    const message = valid(reply.json())?.message ?? "";
+    assert.match(message, /THRESHOLD_PERCENT/);
+    assert.ok(message.length <= 2048, `${message.length} characters`);
+    assert.ok(JSON.stringify(reply.json<SyncResponse>().status).length < 10_000);
     await server.app.close();
   });
 });

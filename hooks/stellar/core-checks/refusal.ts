@@ -47,13 +47,25 @@ export class CoreConfigRefused extends Error {
   }
 }
 
-/** A TOML value as a user wrote it, for refusal details. */
+/**
+ * A TOML value as a user wrote it, for refusal details: at most 120 characters, because the
+ * message goes into the status, which every group member's request carries.
+ */
 export function showValue(value: unknown): string {
-  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "bigint") return shortened(value.toString());
   if (value === undefined) return "nothing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   try {
-    return JSON.stringify(value) ?? String(value);
+    return shortened(JSON.stringify(value) ?? String(value));
   } catch {
-    return String(value);
+    return shortened(String(value));
   }
+}
+
+const SHOWN_VALUE_LENGTH = 120;
+
+function shortened(text: string): string {
+  return text.length <= SHOWN_VALUE_LENGTH
+    ? text
+    : `${text.slice(0, SHOWN_VALUE_LENGTH)}... (${text.length} characters)`;
 }
