@@ -1,7 +1,8 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { MAX_OBJECT_DEPTH, nestsDeeperThan } from "../kube/json-depth.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { RequestError } from "./errors.js";
 import { parseLean } from "./lean-sync-body.js";
 import {
   relatedNodeProblem,
@@ -33,9 +34,29 @@ export function bodyFindings(body: unknown): BodyFindings {
   );
 }
 
-/** An error fastify answers with its status code. */
-class BadBody extends Error {
-  readonly statusCode = 400;
+/** A body refused with 400; `logReason` says why without any piece of the body. */
+class BadBody extends RequestError {
+  constructor(message: string, logReason: string = message) {
+    super(400, message, logReason);
+  }
+}
+
+/**
+ * V8's JSON.parse message without the piece of the body it quotes ("Unexpected token 'x',
+ * "...{"a": x..." is not valid JSON"): for the log, which never holds a body.
+ */
+function withoutQuotedBody(message: string): string {
+  return message.replace(/^(Unexpected token) .*, ".*" is not valid JSON$/s, "$1");
+}
+
+/**
+ * Makes `app` (a hook routes' scope) accept JSON bodies only, parsed by hookBodyParser: any
+ * other content type (text/plain included, which fastify would otherwise read as a string
+ * and refuse with a misleading 400) is answered 415.
+ */
+export function acceptJsonBodies(app: FastifyInstance, options: { lean: boolean }): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, hookBodyParser(options));
 }
 
 /**
@@ -68,7 +89,13 @@ export function hookBodyParser(options: {
       try {
         parsed = JSON.parse(body.toString("utf8"));
       } catch (error) {
-        done(new BadBody(`the body is not valid JSON: ${(error as Error).message}`));
+        const detail = (error as Error).message;
+        done(
+          new BadBody(
+            `the body is not valid JSON: ${detail}`,
+            `the body is not valid JSON: ${withoutQuotedBody(detail)}`,
+          ),
+        );
         return;
       }
     }

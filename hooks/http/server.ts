@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import type { Socket } from "node:net";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { ConfigError, type ServerConfig } from "../config.js";
 import type { DesiredStateTransform } from "../metacontroller/transforms.js";
+import { errorBody, logRefusal, refuse, RequestError } from "./errors.js";
 import { inflightBudget } from "./plugins/inflight-budget.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
@@ -30,7 +38,11 @@ export interface HookServer {
 export async function buildServer(options: ServerOptions): Promise<HookServer> {
   const { config } = options;
   const authToken = readAuthToken(config.AUTH_TOKEN_FILE);
+  const tls = config.TLS_CERT_FILE !== undefined && config.TLS_KEY_FILE !== undefined;
   let shuttingDown = false;
+  let closing = false;
+  // The server's logger, for connection errors, which come before any request (and its logger).
+  const logger: { server?: FastifyBaseLogger } = {};
   const app = Fastify({
     logger: {
       level: config.LOG_LEVEL,
@@ -56,31 +68,67 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
       // Bad types are a 400, never silently coerced into something else.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false },
     },
+    // fastify's own answers take the one error body too, and their reason is logged: a
+    // malformed URL here, a connection that is not HTTP in answerClientError, a request
+    // while the listener closes in the onRequest hook below.
+    frameworkErrors: (error, request, reply) => {
+      refuse(request, reply, error.statusCode ?? 400, error.message);
+    },
+    return503OnClosing: false,
+    clientErrorHandler: (error, socket) => answerClientError(logger.server, error, socket),
   });
+  logger.server = app.log;
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const code = error.statusCode ?? 500;
     if (error.validation) {
-      return reply.code(400).send({
-        error: "BadRequest",
-        message: `invalid hook request: ${error.message}`,
-      });
+      return refuse(request, reply, 400, `invalid hook request: ${error.message}`);
     }
+    const code = error.statusCode ?? 500;
     if (code >= 400 && code < 500) {
-      return reply.code(code).send({ error: error.code ?? "BadRequest", message: error.message });
+      const message = clientErrorMessage(error, request, config);
+      const reason = error instanceof RequestError ? error.logReason : message;
+      return refuse(request, reply, code, message, reason);
     }
     request.log.error({ err: error }, "hook failed; Metacontroller will retry and change nothing");
-    return reply.code(500).send({
-      error: "InternalError",
-      message:
-        "the hook failed; nothing is changed and Metacontroller retries. See the hook server's log.",
-    });
+    return reply
+      .code(500)
+      .send(
+        errorBody(
+          500,
+          "the hook failed; nothing is changed and Metacontroller retries. See the hook server's log.",
+        ),
+      );
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ error: "NotFound", message: `no route ${request.method} ${request.url}` }),
-  );
+  app.setNotFoundHandler((request, reply) => notFound(app, request, reply));
+  // As fastify's return503OnClosing, in the one error body: a request that arrives on an
+  // open connection while the listener closes is refused, and the connection closed.
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (!closing) return undefined;
+    reply.header("connection", "close");
+    return refuse(request, reply, 503, "the hook server is stopping; retry on another replica");
+  });
+  app.addHook("onListen", async () => {
+    const address = app.server.address();
+    app.log.info(
+      {
+        port: typeof address === "object" && address !== null ? address.port : config.PORT,
+        host: config.HOST,
+        tls,
+        auth: authToken !== undefined,
+        bodyLimit: config.BODY_LIMIT,
+        inflightBodyBudget: config.INFLIGHT_BODY_BUDGET,
+        clusterDomain: config.CLUSTER_DOMAIN,
+        sidecarImage: config.SIDECAR_IMAGE ?? null,
+        coreImageReleases: [...config.STELLAR_CORE_IMAGES.keys()],
+        shutdownGraceSeconds: config.SHUTDOWN_GRACE_SECONDS,
+        transforms: options.transforms?.length ?? 0,
+      },
+      "stellar-peers hook server started",
+    );
+  });
 
   await app.register(metricsPlugin, { metrics: createHookMetrics() });
   await app.register(inflightBudget, {
@@ -110,6 +158,77 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     },
   };
 }
+
+/** What a client is told of a 4xx fastify raised, in our words where fastify's are terse. */
+function clientErrorMessage(
+  error: FastifyError,
+  request: FastifyRequest,
+  config: ServerConfig,
+): string {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE": {
+      const given = request.headers["content-type"];
+      return `a hook request is a JSON object: send it with content-type application/json${
+        given === undefined ? " (none was given)" : ` (not ${given.slice(0, 100)})`
+      }`;
+    }
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `the body is larger than ${config.BODY_LIMIT} bytes (BODY_LIMIT)`;
+    default:
+      return error.message;
+  }
+}
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** 405 with `Allow` for a route asked with the wrong method; 404 for a path we do not serve. */
+function notFound(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split("?", 1)[0] ?? request.url;
+  const allowed = METHODS.filter((method) => app.hasRoute({ method, url: path }));
+  if (allowed.length > 0) {
+    reply.header("allow", allowed.join(", "));
+    return refuse(
+      request,
+      reply,
+      405,
+      `${path} answers ${allowed.join(", ")}, not ${request.method}`,
+    );
+  }
+  return refuse(request, reply, 404, `no route ${request.method} ${path}`);
+}
+
+/**
+ * A connection that sends something other than an HTTP request, or too slowly: answered in
+ * the one error body (as fastify's default handler answers, status for status), then closed.
+ */
+function answerClientError(
+  log: FastifyBaseLogger | undefined,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  // A reset connection has nobody to answer (as fastify's default handler).
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [statusCode, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, `the request did not arrive within ${REQUEST_TIMEOUT_MS / 1000} s`]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "the request's headers are larger than the server accepts"]
+        : [400, "the request is not valid HTTP"];
+  if (log) logRefusal(log, statusCode, `${message} (${error.code ?? error.message})`);
+  if (socket.writable) {
+    const body = JSON.stringify(errorBody(statusCode, message));
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_TEXT[statusCode]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+};
 
 /**
  * The bearer token the hooks require, read once at start. An empty file would make every

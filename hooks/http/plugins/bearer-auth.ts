@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { refuse } from "../errors.js";
 
 /**
  * Checks `Authorization: Bearer <token>` as Metacontroller's `webhook.authorization` sends
@@ -10,10 +11,13 @@ export async function bearerAuth(app: FastifyInstance, options: { token: string 
   app.addHook("onRequest", async (request, reply) => {
     const given = Buffer.from(request.headers.authorization ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      await reply
-        .code(401)
-        .header("www-authenticate", "Bearer")
-        .send({ error: "Unauthorized", message: "missing or wrong bearer token" });
+      reply.header("www-authenticate", "Bearer");
+      // The log tells a missing header from a wrong one; never the token given.
+      const reason =
+        request.headers.authorization === undefined
+          ? "no Authorization header (AUTH_TOKEN_FILE is set)"
+          : "the Authorization header is not the bearer token of AUTH_TOKEN_FILE";
+      await refuse(request, reply, 401, "missing or wrong bearer token", reason);
     }
   });
 }

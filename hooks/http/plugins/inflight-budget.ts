@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { refuse } from "../errors.js";
 
 /**
  * Bounds the bytes of hook request bodies held at once. A body costs several times its size
@@ -26,10 +27,13 @@ export const inflightBudget = fp(
       const bytes = Number.isFinite(length) && length >= 0 ? length : options.bodyLimit;
       if (inFlight > 0 && inFlight + bytes > options.budgetBytes) {
         reply.header("retry-after", "1");
-        return reply.code(429).send({
-          error: "TooManyRequests",
-          message: `hook request bodies in flight would exceed ${options.budgetBytes} bytes (INFLIGHT_BODY_BUDGET); retry after 1 s`,
-        });
+        return refuse(
+          request,
+          reply,
+          429,
+          `hook request bodies in flight would exceed ${options.budgetBytes} bytes (INFLIGHT_BODY_BUDGET); retry after 1 s`,
+          `${inFlight} bytes of bodies in flight and ${bytes} more would exceed INFLIGHT_BODY_BUDGET (${options.budgetBytes} bytes); asked to retry after 1 s`,
+        );
       }
       held.set(request, bytes);
       inFlight += bytes;

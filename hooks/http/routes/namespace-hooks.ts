@@ -7,7 +7,7 @@ import type {
   DecoratorSyncRequest,
 } from "../../metacontroller/decorator-hooks.js";
 import { SUMMARY_CONFIGMAP_NAME, syncNamespace } from "../../namespace/summary.js";
-import { bodyFindings, hookBodyParser } from "../hook-body.js";
+import { acceptJsonBodies, bodyFindings } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 
 export interface NamespaceHookOptions {
@@ -26,11 +26,7 @@ export async function namespaceHooks(
   options: NamespaceHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
-  app.addContentTypeParser(
-    "application/json",
-    { parseAs: "buffer" },
-    hookBodyParser({ lean: false }),
-  );
+  acceptJsonBodies(app, { lean: false });
 
   app.post<{ Body: DecoratorSyncRequest }>(
     "/sync",

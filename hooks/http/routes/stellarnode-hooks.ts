@@ -6,7 +6,7 @@ import type { DesiredStateTransform } from "../../metacontroller/transforms.js";
 import { customizeStellarNode } from "../../sync/customize.js";
 import { syncStellarNode } from "../../sync/sync.js";
 import type { SyncReport } from "../../sync/sync-report.js";
-import { bodyFindings, hookBodyParser } from "../hook-body.js";
+import { acceptJsonBodies, bodyFindings } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 import { reasonLabel } from "../plugins/metrics.js";
 
@@ -28,11 +28,7 @@ export async function stellarNodeHooks(
   options: StellarNodeHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
-  app.addContentTypeParser(
-    "application/json",
-    { parseAs: "buffer" },
-    hookBodyParser({ lean: true }),
-  );
+  acceptJsonBodies(app, { lean: true });
 
   app.post<{ Body: SyncRequest }>(
     "/sync",
