@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { HookMetrics } from "./plugins/metrics.js";
 import { MAX_OBJECT_DEPTH, nestsDeeperThan } from "../kube/json-depth.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
@@ -147,4 +148,19 @@ function cleanRelatedNodes(related: unknown): BodyFindings["skippedRelated"] {
     }
   }
   return skipped;
+}
+
+/** Logs and counts each related StellarNode the parser left out of this request. */
+export function recordSkippedRelated(
+  request: FastifyRequest,
+  findings: BodyFindings,
+  metrics: HookMetrics,
+): void {
+  for (const skipped of findings.skippedRelated) {
+    metrics.skippedRelated.inc({ reason: skipped.reason });
+    request.log.info(
+      { related: skipped.key, reason: skipped.reason },
+      "related StellarNode left out",
+    );
+  }
 }

@@ -7,7 +7,7 @@ import type {
   DecoratorSyncRequest,
 } from "../../metacontroller/decorator-hooks.js";
 import { SUMMARY_CONFIGMAP_NAME, syncNamespace } from "../../namespace/summary.js";
-import { acceptJsonBodies, bodyFindings } from "../hook-body.js";
+import { acceptJsonBodies, bodyFindings, recordSkippedRelated } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 
 export interface NamespaceHookOptions {
@@ -32,13 +32,7 @@ export async function namespaceHooks(
     "/sync",
     { schema: { body: syncRequestSchema }, config: { hook: "namespace-sync" } },
     async (request) => {
-      for (const skipped of bodyFindings(request.body).skippedRelated) {
-        app.metrics.skippedRelated.inc({ reason: skipped.reason });
-        request.log.info(
-          { related: skipped.key, reason: skipped.reason },
-          "related StellarNode left out",
-        );
-      }
+      recordSkippedRelated(request, bodyFindings(request.body), app.metrics);
       const { response, conflict } = syncNamespace(request.body, {
         clusterDomain: options.clusterDomain,
         now: options.now(),

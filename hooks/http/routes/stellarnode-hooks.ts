@@ -6,7 +6,7 @@ import type { DesiredStateTransform } from "../../metacontroller/transforms.js";
 import { customizeStellarNode } from "../../sync/customize.js";
 import { syncStellarNode } from "../../sync/sync.js";
 import type { SyncReport } from "../../sync/sync-report.js";
-import { acceptJsonBodies, bodyFindings } from "../hook-body.js";
+import { acceptJsonBodies, bodyFindings, recordSkippedRelated } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
 import { reasonLabel } from "../plugins/metrics.js";
 
@@ -35,13 +35,7 @@ export async function stellarNodeHooks(
     { schema: { body: syncRequestSchema }, config: { hook: "stellarnode-sync" } },
     async (request) => {
       const findings = bodyFindings(request.body);
-      for (const skipped of findings.skippedRelated) {
-        app.metrics.skippedRelated.inc({ reason: skipped.reason });
-        request.log.info(
-          { related: skipped.key, reason: skipped.reason },
-          "related StellarNode left out",
-        );
-      }
+      recordSkippedRelated(request, findings, app.metrics);
       const { response, report } = syncStellarNode(request.body, {
         refusedParent: findings.parentProblem,
         clusterDomain: options.clusterDomain,
