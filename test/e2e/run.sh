@@ -14,7 +14,8 @@
 #   E2E_KEEP_NAMESPACES=1  keep each scenario's namespaces for inspection (the next run
 #                          deletes them)
 #   E2E_VERBOSE=1          print each scenario step as it happens
-# Logs: .cluster/logs/hooks.log (hook server), .cluster/logs/<component>.log.
+# Logs: .cluster/logs/hooks.log (hook server), .cluster/logs/<component>.log (coredns.log:
+# the cluster DNS, every query).
 # Edit this file by replacing it (write a copy, then mv): bash reads a running script
 # as it goes, so an in-place edit breaks a run in progress.
 # Exit code: the test runner's (or the failing setup step's).
@@ -113,7 +114,10 @@ log "cluster up"
 # test/e2e/tools/metacontroller/go.mod). Without it, only the scenarios that need no
 # controller run, and the rest are reported as blocked, loudly: they are not passed.
 # E2E_REQUIRE_METACONTROLLER=1 makes its absence an error instead.
-NO_CONTROLLER_SCENARIOS=(test/e2e/scenarios/09-manifests-dry-run.test.ts)
+NO_CONTROLLER_SCENARIOS=(
+  test/e2e/scenarios/09-manifests-dry-run.test.ts
+  test/e2e/scenarios/16-dns-harness.test.ts
+)
 if [[ ${E2E_METACONTROLLER:-} != running ]]; then
   if [[ ${E2E_REQUIRE_METACONTROLLER:-0} == 1 ]]; then
     log "ERROR: Metacontroller is not running (E2E_METACONTROLLER=${E2E_METACONTROLLER:-unset}); see .cluster/logs/"

@@ -3,7 +3,7 @@
 #   ${STELLAR_PEERS_E2E_CACHE:-$HOME/.cache/stellar-peers-e2e}/bin/<name>-<version>
 # Anything already there is left alone, so a second run builds nothing.
 #
-# usage: build.sh [component...]   components: kubernetes etcd kwok metacontroller
+# usage: build.sh [component...]   components: kubernetes etcd kwok coredns metacontroller
 #                                  (default: all)
 #
 # Builds run one after the other: `go build` already uses every core, and two
@@ -94,6 +94,13 @@ build_kwok() {
   fi
 }
 
+# CoreDNS, the cluster DNS: the wrapper module's own main package, which is upstream's
+# main with only the plugins up.sh's Corefile uses (see test/e2e/tools/coredns/main.go).
+build_coredns() {
+  go_build coredns "$E2E_COREDNS_VERSION" "$E2E_TOOLS_DIR/coredns" . \
+    "-X github.com/coredns/coredns/coremain.GitCommit=$E2E_COREDNS_VERSION"
+}
+
 build_metacontroller() {
   if [[ -n ${E2E_METACONTROLLER_BIN:-} ]]; then
     [[ -x $E2E_METACONTROLLER_BIN ]] || { log "E2E_METACONTROLLER_BIN=$E2E_METACONTROLLER_BIN is not executable"; failed+=(metacontroller); return 1; }
@@ -113,12 +120,12 @@ build_metacontroller() {
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd kwok metacontroller)
+[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd kwok coredns metacontroller)
 
 total_start=$(date +%s)
 for comp in "${components[@]}"; do
   case $comp in
-    kubernetes|etcd|kwok|metacontroller) "build_$comp" || true ;;
+    kubernetes|etcd|kwok|coredns|metacontroller) "build_$comp" || true ;;
     *) die "unknown component: $comp" ;;
   esac
 done

@@ -25,11 +25,12 @@ KUBE_SCHEDULER_BIN="$E2E_BIN/kube-scheduler-$E2E_KUBERNETES_VERSION"
 KUBECTL_BIN="$E2E_BIN/kubectl-$E2E_KUBERNETES_VERSION"
 KWOK_BIN="$E2E_BIN/kwok-$E2E_KWOK_VERSION"
 KWOK_STAGES="$E2E_SHARE/kwok-stages-$E2E_KWOK_VERSION.yaml"
+COREDNS_BIN="$E2E_BIN/coredns-$E2E_COREDNS_VERSION"
 # E2E_METACONTROLLER_BIN may point at a binary obtained some other way.
 METACONTROLLER_BIN="${E2E_METACONTROLLER_BIN:-$E2E_BIN/metacontroller-$E2E_METACONTROLLER_VERSION}"
 
 # Components in start order; down.sh stops them in reverse.
-E2E_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok metacontroller)
+E2E_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok coredns metacontroller)
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Brings up a local, throw-away Kubernetes control plane for the e2e tests:
 #   etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#   kwok (fake kubelets for the fake Nodes) and Metacontroller,
+#   kwok (fake kubelets for the fake Nodes), CoreDNS (the cluster DNS) and Metacontroller,
 # all listening on 127.0.0.1 only, all state under .cluster/ at the repo root.
 #
 # usage (from the repo root):  bash test/e2e/cluster/up.sh
@@ -20,6 +20,10 @@ LOGS=$D/logs
 PIDS=$D/pids
 KUBECONFIG_PATH=$D/kubeconfig
 API_URL=https://127.0.0.1:$E2E_APISERVER_PORT
+# CoreDNS reads the API as this user, with only the ClusterRole applied below.
+COREDNS_USER=e2e-coredns
+COREDNS_KUBECONFIG=$D/coredns.kubeconfig
+COREFILE=$D/Corefile
 
 kc() { "$KUBECTL_BIN" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 
@@ -57,6 +61,7 @@ e2e cluster is up ($(kc version -o json 2>/dev/null | sed -n 's/.*"gitVersion": 
   KUBECTL:         $KUBECTL_BIN
   nodes:           $(kc get nodes -l type=kwok -o name 2>/dev/null | sed 's#node/##' | tr '\n' ' ')
   metacontroller:  $mc
+  cluster DNS:     127.0.0.1:$E2E_DNS_PORT ($E2E_CLUSTER_DOMAIN; CoreDNS as user $COREDNS_USER)
   logs / pids:     $LOGS/  $PIDS/
   env for scripts: source $D/env
   stop & wipe:     bash test/e2e/cluster/down.sh
@@ -83,7 +88,7 @@ if [[ -z ${E2E_METACONTROLLER_BIN:-} && -x $METACONTROLLER_BIN && \
   export E2E_METACONTROLLER_BIN=$METACONTROLLER_BIN # the remembered one: don't rebuild
 fi
 bash "$E2E_SCRIPT_DIR/build.sh"
-for b in "$ETCD_BIN" "$KUBE_APISERVER_BIN" "$KUBE_CONTROLLER_MANAGER_BIN" "$KUBE_SCHEDULER_BIN" "$KUBECTL_BIN" "$KWOK_BIN"; do
+for b in "$ETCD_BIN" "$KUBE_APISERVER_BIN" "$KUBE_CONTROLLER_MANAGER_BIN" "$KUBE_SCHEDULER_BIN" "$KUBECTL_BIN" "$KWOK_BIN" "$COREDNS_BIN"; do
   [[ -x $b ]] || die "missing binary $b (build.sh failed?)"
 done
 [[ -s $KWOK_STAGES ]] || die "missing kwok stages $KWOK_STAGES"
@@ -130,6 +135,16 @@ gen_pki() {
     $ossl x509 -req -in "$PKI/admin.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
       -CAcreateserial -days 3650 -extfile "$PKI/admin.ext" -out "$PKI/admin.crt" 2>/dev/null
   fi
+  # CoreDNS's own client cert: user e2e-coredns, in no group, so it has only what the
+  # ClusterRole below grants it (and what every authenticated user has).
+  if [[ ! -s $PKI/coredns.crt ]]; then
+    $ossl genrsa -out "$PKI/coredns.key" 2048 2>/dev/null
+    $ossl req -new -key "$PKI/coredns.key" -subj "/CN=$COREDNS_USER" -out "$PKI/coredns.csr"
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=clientAuth" >"$PKI/coredns.ext"
+    $ossl x509 -req -in "$PKI/coredns.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+      -CAcreateserial -days 3650 -extfile "$PKI/coredns.ext" -out "$PKI/coredns.crt" 2>/dev/null
+  fi
   if [[ ! -s $PKI/sa.pub ]]; then
     $ossl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
     $ossl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
@@ -137,9 +152,11 @@ gen_pki() {
   chmod 600 "$PKI"/*.key
 }
 
+# write_kubeconfig PATH USER CERT: a kubeconfig at PATH whose user USER authenticates with
+# $PKI/CERT.{crt,key}. Credentials are embedded so it works from any working directory.
 write_kubeconfig() {
-  # Credentials are embedded so the file works from any working directory.
-  local tmp="$KUBECONFIG_PATH.tmp"
+  local path=$1 user=$2 cert=$3
+  local tmp="$path.tmp"
   cat >"$tmp" <<EOF
 apiVersion: v1
 kind: Config
@@ -149,19 +166,19 @@ clusters:
     server: $API_URL
     certificate-authority-data: $(base64 -w0 "$PKI/ca.crt")
 users:
-- name: e2e-admin
+- name: $user
   user:
-    client-certificate-data: $(base64 -w0 "$PKI/admin.crt")
-    client-key-data: $(base64 -w0 "$PKI/admin.key")
+    client-certificate-data: $(base64 -w0 "$PKI/$cert.crt")
+    client-key-data: $(base64 -w0 "$PKI/$cert.key")
 contexts:
 - name: e2e
   context:
     cluster: e2e
-    user: e2e-admin
+    user: $user
 current-context: e2e
 EOF
   chmod 600 "$tmp"
-  mv -f "$tmp" "$KUBECONFIG_PATH"
+  mv -f "$tmp" "$path"
 }
 
 # --- process management -----------------------------------------------------------
@@ -212,7 +229,8 @@ https_healthz() { curl -fsSk "https://127.0.0.1:$1/healthz" | grep -qx ok; }
 http_healthz() { curl -fsS "http://127.0.0.1:$1/healthz" | grep -qx ok; }
 
 gen_pki
-write_kubeconfig
+write_kubeconfig "$KUBECONFIG_PATH" e2e-admin admin
+write_kubeconfig "$COREDNS_KUBECONFIG" "$COREDNS_USER" coredns
 
 start etcd "$E2E_ETCD_PORT" "$ETCD_BIN" \
   --name=e2e \
@@ -302,6 +320,60 @@ HOME="$D/kwok-home" start kwok "$E2E_KWOK_PORT" "$KWOK_BIN" \
 wait_until kube-controller-manager 60 "kube-controller-manager /healthz" https_healthz "$E2E_KCM_PORT"
 wait_until kube-scheduler 60 "kube-scheduler /healthz" https_healthz "$E2E_SCHEDULER_PORT"
 wait_until kwok 60 "kwok /healthz" http_healthz "$E2E_KWOK_PORT"
+
+# --- CoreDNS: the cluster DNS ------------------------------------------------------
+# Its kubernetes plugin (plugin/kubernetes/controller.go of the pinned module) lists and
+# watches Services, EndpointSlices and Namespaces, cluster-wide, and Pods only with
+# `pods verified`; with `pods disabled` (the default, as here) it never reads Pods. So its
+# own user gets list+watch of those three and nothing else.
+log "applying CoreDNS's ClusterRole (list/watch services, endpointslices, namespaces)"
+kc apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: stellar-peers-e2e:coredns
+rules:
+- apiGroups: [""]
+  resources: [services, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: stellar-peers-e2e:coredns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: stellar-peers-e2e:coredns
+subjects:
+- apiGroup: rbac.authorization.k8s.io
+  kind: User
+  name: $COREDNS_USER
+EOF
+# Authoritative for the cluster domain only, on loopback; nothing is forwarded (there is
+# no network to forward to), so other names are REFUSED. No cache plugin: every answer is
+# the plugin's current view. `log` writes every query to coredns.log.
+cat >"$COREFILE.tmp" <<EOF
+# Written by test/e2e/cluster/up.sh for CoreDNS $E2E_COREDNS_VERSION.
+$E2E_CLUSTER_DOMAIN:$E2E_DNS_PORT {
+    bind 127.0.0.1
+    errors
+    log
+    ready 127.0.0.1:$E2E_DNS_READY_PORT
+    kubernetes $E2E_CLUSTER_DOMAIN {
+        kubeconfig $COREDNS_KUBECONFIG e2e
+        pods disabled
+        startup_timeout 30s
+    }
+}
+EOF
+mv -f "$COREFILE.tmp" "$COREFILE"
+start coredns "$E2E_DNS_PORT" "$COREDNS_BIN" -conf "$COREFILE"
+wait_until coredns 60 "coredns /ready (synced with the API)" \
+  curl -fsS "http://127.0.0.1:$E2E_DNS_READY_PORT/ready"
 
 # --- Metacontroller -------------------------------------------------------------
 log "applying Metacontroller CRDs"
@@ -415,6 +487,8 @@ KUBECTL=$KUBECTL_BIN
 E2E_APISERVER_URL=$API_URL
 E2E_METACONTROLLER=$mc_state
 E2E_METACONTROLLER_METRICS_URL=http://127.0.0.1:$E2E_METACONTROLLER_METRICS_PORT/metrics
+E2E_DNS_SERVER=127.0.0.1:$E2E_DNS_PORT
+E2E_CLUSTER_DOMAIN=$E2E_CLUSTER_DOMAIN
 EOF
 
 print_summary

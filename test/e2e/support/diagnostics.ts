@@ -13,9 +13,12 @@ const DROPPED_ANNOTATIONS = [
 /**
  * What a failed scenario prints: the objects of its namespaces (trimmed to what the
  * scenarios look at), their events, and the tails of the hook server's and
- * Metacontroller's logs.
+ * Metacontroller's logs, and of the logs of `components` (e.g. "coredns").
  */
-export async function diagnostics(namespaces: readonly string[]): Promise<string> {
+export async function diagnostics(
+  namespaces: readonly string[],
+  components: readonly string[] = [],
+): Promise<string> {
   const parts: string[] = [];
   for (const namespace of namespaces) {
     parts.push(await namespaceObjects(namespace));
@@ -28,6 +31,7 @@ export async function diagnostics(namespaces: readonly string[]): Promise<string
   parts.push(await section("persistent volumes", () => kubectl(["get", "pv"]).then(tailLines(50))));
   parts.push(logTail("hooks"));
   parts.push(logTail("metacontroller"));
+  for (const component of components) parts.push(logTail(component));
   return parts.join("\n");
 }
 

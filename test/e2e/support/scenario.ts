@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   /** Prefixes of the namespaces to create for the scenario and delete after it. */
   namespaces: readonly string[];
   timeoutMs?: number;
+  /** Components whose log tails (.cluster/logs/<component>.log) a failure shows too. */
+  logs?: readonly string[];
 }
 
 /**
@@ -57,9 +59,12 @@ export function scenario(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       step("FAILED; collecting diagnostics");
-      throw new Error(`${message}\n\n===== diagnostics\n${await diagnostics(namespaces)}`, {
-        cause: error,
-      });
+      throw new Error(
+        `${message}\n\n===== diagnostics\n${await diagnostics(namespaces, options.logs)}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       if (process.env["E2E_KEEP_NAMESPACES"] !== "1" && namespaces.length > 0) {
         await kubectl([
