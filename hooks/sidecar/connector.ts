@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { lookup } from "node:dns/promises";
+import { lookup, Resolver as DnsResolver } from "node:dns/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { describeError, type CoreClient } from "./core-client.js";
@@ -18,7 +18,24 @@ import {
 export type Resolver = (host: string) => Promise<string>;
 
 /** getaddrinfo for IPv4 only, first answer: what stellar-core's PeerBareAddress::resolve picks. */
-const lookupFirstIPv4: Resolver = async (host) => (await lookup(host, { family: 4 })).address;
+/**
+ * The rule stellar-core resolves a peer name by: the first IPv4 address
+ * (src/overlay/PeerBareAddress.cpp `resolve`, getaddrinfo with AF_INET). Without servers,
+ * through the system resolver as stellar-core itself does (the pod's cluster DNS); with
+ * servers (`host:port`), asking only those, so a test can point it at a harness's DNS.
+ */
+export function firstIPv4Resolver(servers?: readonly string[]): Resolver {
+  if (servers === undefined) return async (host) => (await lookup(host, { family: 4 })).address;
+  const resolver = new DnsResolver({ timeout: 2_000, tries: 2 });
+  resolver.setServers([...servers]);
+  return async (host) => {
+    const [first] = await resolver.resolve4(host);
+    if (first === undefined) throw new Error(`${host} has no IPv4 address`);
+    return first;
+  };
+}
+
+const lookupFirstIPv4: Resolver = firstIPv4Resolver();
 
 /** The connector's time and its one timer: injected, so a test can run it on fake time. */
 export interface Clock {

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { PeerConnector } from "../../../hooks/sidecar/connector.js";
+import { firstIPv4Resolver, PeerConnector } from "../../../hooks/sidecar/connector.js";
 import type { CoreClient } from "../../../hooks/sidecar/core-client.js";
 import { createSidecarMetrics } from "../../../hooks/sidecar/metrics.js";
 import {
   CLUSTER_DOMAIN,
+  DNS_SERVER,
   checkKnownPeersResolve,
   firstIPv4,
   lookupA,
@@ -275,7 +276,8 @@ scenario(
       backoff: { baseMs: 200, capMs: 2_000 },
       pollMs: 250,
       resyncMs: 5_000,
-      resolve: firstIPv4,
+      // The sidecar's own resolver (first IPv4 address), asked of the harness's DNS.
+      resolve: firstIPv4Resolver([DNS_SERVER]),
     });
     const connected = () => [...connector.status().connected].sort();
     try {

@@ -52,9 +52,8 @@ export async function lookupA(name: string): Promise<Answer> {
 /**
  * The rule stellar-core resolves a KNOWN_PEERS name by (src/overlay/PeerBareAddress.cpp,
  * `resolve`: getaddrinfo with AF_INET, the first address), asked of the cluster DNS.
- * It has the shape of the LiveConnect sidecar's `Resolver` (hooks/sidecar/connector.ts),
- * whose own lookupFirstIPv4 is module-private and uses getaddrinfo, which cannot be
- * pointed at a DNS server on a high port.
+ * It has the shape of the LiveConnect sidecar's `Resolver` (hooks/sidecar/connector.ts);
+ * scenario 16e runs the sidecar's own `firstIPv4Resolver` against the same server.
  */
 export async function firstIPv4(host: string): Promise<string> {
   const answer = await lookupA(host);
