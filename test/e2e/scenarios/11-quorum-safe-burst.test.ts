@@ -19,15 +19,20 @@ scenario(
 
     const watch = await GroupWatch.start(ns, existing);
     try {
-      const started = Date.now();
-      for (const name of joining) {
+      const created: number[] = [];
+      for (const [i, name] of joining.entries()) {
+        if (i > 0) await sleep(1_500);
         await createValidatorsWith(ns, [name], {});
-        await sleep(1_500);
+        created.push(Date.now());
       }
+      const gaps = created.slice(1).map((at, i) => at - (created[i] ?? at));
       step(
-        `created ${joining.length} validators in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `created ${joining.length} validators in ${((Date.now() - (created[0] ?? 0)) / 1000).toFixed(1)} s (gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(", ")} s)`,
       );
-      assert.ok(Date.now() - started < 12_000, "the burst took too long to be one");
+      // The settle time restarts with every change a member sees, so the burst restarts
+      // each member once as long as no two joins are settleSeconds (15 s) apart; a loaded
+      // machine (slow kubectl) may stretch the whole burst, which does not matter.
+      assert.ok(Math.max(...gaps) < 10_000, "two joins too far apart to be one burst");
       await waitForGroupConverged(ns, [...existing, ...joining], 300_000);
       step("all 8 converged");
       await sleep(SETTLE_MS);
