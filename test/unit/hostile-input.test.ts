@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -10,6 +9,7 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { KEYS, stellarNode, syncRequest } from "../support/fixtures.js";
 import { rawSyncRequest } from "../support/raw-request.js";
+import { holdSyncRequest } from "../support/held-request.js";
 import { testServer } from "../support/server.js";
 
 /*
@@ -279,14 +279,7 @@ describe("bodies in flight (issue 12 item 4)", () => {
     const { port } = app.server.address() as { port: number };
     const body = JSON.stringify(syncRequest(stellarNode("a")));
     // A first request announces 900 KiB and trickles: it holds its share of the budget.
-    const held = request(
-      { host: "127.0.0.1", port, method: "POST", path: "/stellarnode/sync" },
-      () => undefined,
-    );
-    held.on("error", () => undefined);
-    held.setHeader("content-type", "application/json");
-    held.setHeader("content-length", String(900 * 1024));
-    held.write(" ");
+    const held = holdSyncRequest(port, 900 * 1024);
     await inFlight;
     const post = (payload: string) =>
       fetch(`http://127.0.0.1:${port}/stellarnode/sync`, {

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LightMyRequestResponse } from "fastify";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
+import { holdSyncRequest } from "../support/held-request.js";
 import { testServer } from "../support/server.js";
 
 /**
@@ -337,14 +337,7 @@ describe("HTTP answers on a real socket", () => {
 
   it("answers bodies in flight over INFLIGHT_BODY_BUDGET with 429 in the one error body", async () => {
     // A first request announces 900 KiB and trickles: it holds its share of the budget.
-    const held = httpRequest(
-      { host: "127.0.0.1", port, method: "POST", path: "/stellarnode/sync" },
-      () => undefined,
-    );
-    held.on("error", () => undefined);
-    held.setHeader("content-type", "application/json");
-    held.setHeader("content-length", String(900 * 1024));
-    held.write(" ");
+    const held = holdSyncRequest(port, 900 * 1024);
     const from = server.logs.length;
     let reply: Response | undefined;
     // The held request is in flight once the server has logged it.
