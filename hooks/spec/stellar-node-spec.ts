@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DNS1123_SUBDOMAIN } from "../kube/names.js";
+import { isPublicKey } from "../stellar/strkey.js";
 import {
   ADMIN_HTTP_PORT,
   DEFAULT_PEER_PORT,
@@ -65,6 +66,35 @@ const ResourcesSchema = z
   })
   .meta({ description: "Resources of the stellar-core container." });
 
+/** The port of the published history archive's read-only HTTP server, in the validator's pod. */
+export const DEFAULT_HISTORY_PUBLISH_PORT = 8080;
+
+const HistorySchema = z
+  .object({
+    publish: z.boolean().default(false).meta({
+      description:
+        "Publish this validator's own history archive: stellar-core writes it to the ledger volume ([HISTORY.local] with get, put and mkdir), a read-only HTTP server in the pod serves it on the Service, and the automatic quorum names it as the validator's HISTORY.",
+    }),
+    port: z.int().min(1).max(65535).default(DEFAULT_HISTORY_PUBLISH_PORT).meta({
+      description: "Port of the archive's HTTP server, in the pod and on the validator's Service.",
+    }),
+    publicUrl: z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .optional()
+      .meta({
+        description:
+          "Where the archive is reachable from outside the cluster (an Ingress, a CDN); given to other organisations in the namespace summary. Members in the cluster read it through the Service.",
+      }),
+  })
+  .meta({ description: "The validator's own history archive." });
+
+/** stellar-core's quorum forms: a hand-written quorumSet, or one generated from the group. */
+export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
+  description:
+    "Manual: quorumSet as written. Automatic: stellar-peers generates stellar-core's automatic quorum ([[HOME_DOMAINS]] and [[VALIDATORS]]) from the group's members that declare a publicKey, plus the organisations listed by the user.",
+});
+
 const ValidatorConfigSchema = z
   .object({
     seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
@@ -79,6 +109,17 @@ const ValidatorConfigSchema = z
       description:
         "The organisation's home domain (e.g. example.org), rendered as NODE_HOME_DOMAIN. Required with the automatic quorum form ([[VALIDATORS]] in quorumSet), where stellar-core adds the node itself to its home domain's validators.",
     }),
+    publicKey: z
+      .string()
+      .regex(/^G[A-Z2-7]{55}$/)
+      .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" })
+      .optional()
+      .meta({
+        description:
+          "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it.",
+      }),
+    quorum: QuorumModeSchema.optional(),
+    history: HistorySchema.optional(),
     forceScp: z.boolean().default(false).meta({
       description:
         "Custom networks only: start consensus from this node's own ledger instead of waiting to hear the network (stellar-core run without --wait-for-consensus). For the first node of a new network; a node that joins a running network must leave it false.",

@@ -1,0 +1,19 @@
+import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
+
+/**
+ * Whether `member` is one of the [[VALIDATORS]] that `self`'s automatic quorum generates
+ * for its own home domain: self uses `quorum: Automatic`, and the member declares a
+ * publicKey and the same homeDomain. stellar-core makes such validators preferred peers
+ * itself (Config.cpp, parseValidators: an ADDRESS of NODE_HOME_DOMAIN goes to
+ * PREFERRED_PEERS), so the rendered PREFERRED_PEERS must not list them again.
+ */
+export function listedInAutomaticQuorum(self: StellarNodeSpec, member: StellarNodeSpec): boolean {
+  const own = self.validatorConfig;
+  const theirs = member.validatorConfig;
+  return (
+    own?.quorum === "Automatic" &&
+    own.homeDomain !== undefined &&
+    theirs?.publicKey !== undefined &&
+    theirs.homeDomain === own.homeDomain
+  );
+}
