@@ -5,6 +5,8 @@ import { DATA_DIR } from "../stellar/core-config.js";
 import { LABEL_GROUP } from "../discovery/group-label.js";
 import { coreConfigKey } from "./core-configmap.js";
 import { coreRunArgs } from "./core-args.js";
+import { coreExporterContainer } from "./core-exporter.js";
+import type { ExporterSpec } from "../spec/metrics-exporter.js";
 import { CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js";
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
 import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
@@ -33,6 +35,8 @@ export interface StatefulSetInput {
   sidecarImage: string | undefined;
   /** Run without `--wait-for-consensus` (first node of a Custom network); default false. */
   forceScp?: boolean;
+  /** spec.metrics.exporter when enabled: SDF's stellar-core-prometheus-exporter sidecar. */
+  exporter?: ExporterSpec | undefined;
 }
 
 /** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
@@ -140,10 +144,11 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               ],
             },
           ],
-          containers:
-            input.sidecarImage === undefined
-              ? [container]
-              : [container, peerConnector(input.sidecarImage)],
+          containers: [
+            container,
+            ...(input.sidecarImage === undefined ? [] : [peerConnector(input.sidecarImage)]),
+            ...(input.exporter === undefined ? [] : [coreExporterContainer(input.exporter)]),
+          ],
           volumes: [
             // Whole-ConfigMap volumes, never subPath: kubelet keeps them current.
             { name: "peers", configMap: { name: peersConfigMapName(input.name) } },

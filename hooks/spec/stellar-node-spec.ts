@@ -7,6 +7,12 @@ import {
   PEER_ADDRESS,
   parsePeerAddress,
 } from "../stellar/peer-address.js";
+import {
+  DEFAULT_EXPORTER_PORT,
+  exporterPortClash,
+  MetricsSchema,
+  type PodPort,
+} from "./metrics-exporter.js";
 
 /** The LiveConnect sidecar's metrics port, in the validator's pod next to stellar-core's. */
 export const SIDECAR_METRICS_PORT = 9102;
@@ -211,6 +217,42 @@ export const PeerDiscoverySchema = z
   })
   .meta({ description: "How peers are found and how a new peer list is applied." });
 
+/**
+ * The ports the validator's pod listens on besides the exporter's, each with what takes it.
+ * The published history's server listens only when history.publish is true.
+ */
+function validatorPodPorts(spec: {
+  validatorConfig?: { peerPort: number; history?: { publish: boolean; port: number } };
+}): PodPort[] {
+  const validator = spec.validatorConfig;
+  return [
+    {
+      port: validator?.peerPort ?? DEFAULT_PEER_PORT,
+      what: "stellar-core's peer port (spec.validatorConfig.peerPort)",
+    },
+    { port: ADMIN_HTTP_PORT, what: "stellar-core's admin HTTP_PORT" },
+    { port: SIDECAR_METRICS_PORT, what: "the LiveConnect sidecar's metrics port" },
+    ...(validator?.history?.publish === true
+      ? [
+          {
+            port: validator.history.port,
+            what: "the published history's HTTP server (spec.validatorConfig.history.port)",
+          },
+        ]
+      : []),
+  ];
+}
+
+/** validatorPodPorts as CEL: defaults written out, as a spec stored before they existed lacks them. */
+const EXPORTER_PORT = `(has(self.metrics.exporter.port) ? self.metrics.exporter.port : ${DEFAULT_EXPORTER_PORT})`;
+const EXPORTER_PORT_RULE = [
+  "!has(self.metrics) || !has(self.metrics.exporter) || !has(self.metrics.exporter.enabled) || !self.metrics.exporter.enabled || (",
+  `${EXPORTER_PORT} != (has(self.validatorConfig) && has(self.validatorConfig.peerPort) ? self.validatorConfig.peerPort : ${DEFAULT_PEER_PORT})`,
+  ` && ${EXPORTER_PORT} != ${ADMIN_HTTP_PORT} && ${EXPORTER_PORT} != ${SIDECAR_METRICS_PORT}`,
+  " && !(has(self.validatorConfig) && has(self.validatorConfig.history) && has(self.validatorConfig.history.publish) && self.validatorConfig.history.publish",
+  ` && ${EXPORTER_PORT} == (has(self.validatorConfig.history.port) ? self.validatorConfig.history.port : ${DEFAULT_HISTORY_PUBLISH_PORT})))`,
+].join("");
+
 export const StellarNodeSpecSchema = z
   .object({
     nodeType: NodeTypeSchema,
@@ -241,6 +283,7 @@ export const StellarNodeSpecSchema = z
     resources: ResourcesSchema.optional(),
     validatorConfig: ValidatorConfigSchema.optional(),
     peerDiscovery: PeerDiscoverySchema.optional(),
+    metrics: MetricsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.network === "Custom" && spec.customNetworkPassphrase === undefined) {
@@ -278,6 +321,18 @@ export const StellarNodeSpecSchema = z
         message: "is required for a Validator: name the Secret holding STELLAR_CORE_SEED",
       });
     }
+    const exporter = spec.metrics?.exporter;
+    const clash =
+      exporter?.enabled === true
+        ? exporterPortClash(exporter.port, validatorPodPorts(spec))
+        : undefined;
+    if (exporter !== undefined && clash !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["metrics", "exporter", "port"],
+        message: `${exporter.port} is already ${clash.what} in the validator's pod: give the exporter another port`,
+      });
+    }
   })
   .meta({
     description: "Desired state of a Stellar node.",
@@ -297,6 +352,10 @@ export const StellarNodeSpecSchema = z
       {
         rule: "self.nodeType != 'Validator' || (has(self.validatorConfig) && has(self.validatorConfig.seedSecretRef))",
         message: "a Validator needs spec.validatorConfig.seedSecretRef",
+      },
+      {
+        rule: EXPORTER_PORT_RULE,
+        message: `metrics.exporter.port must differ from the pod's other ports: peerPort, ${ADMIN_HTTP_PORT} (stellar-core's admin port), ${SIDECAR_METRICS_PORT} (the LiveConnect sidecar's metrics) and, when history.publish is true, history.port`,
       },
     ],
   });

@@ -89,6 +89,7 @@ export function renderPodChildren(input: PodChildrenInput): PodChildren {
       forceScp: validator?.forceScp ?? false,
       sidecarImage:
         spec.peerDiscovery?.updateStrategy === "LiveConnect" ? input.sidecarImage : undefined,
+      exporter: spec.metrics?.exporter?.enabled === true ? spec.metrics.exporter : undefined,
     }),
     observed.appliedStatefulSet,
   );
