@@ -14,6 +14,13 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
 import { createHookMetrics } from "../../hooks/http/plugins/metrics.js";
+import { EXPORTER_CONTAINER, EXPORTER_PORT_NAME } from "../../hooks/render/core-exporter.js";
+import { validatorLabels } from "../../hooks/render/labels.js";
+import {
+  coreState,
+  exporterMetricNames,
+  exporterText,
+} from "../e2e/monitoring/core-exporter-stand-in.js";
 
 /**
  * manifests/monitoring/: the PrometheusRule's alerts (checked and unit-tested with
@@ -108,7 +115,15 @@ const wellKnownMetricNames = [
   "workqueue_retries_total",
 ];
 
-const knownMetricNames = new Set([...ksmMetricNames, ...hookMetricNames, ...wellKnownMetricNames]);
+/** What SDF's stellar-core-prometheus-exporter serves (the e2e stand-in serves it as it does). */
+const coreMetricNames = exporterMetricNames();
+
+const knownMetricNames = new Set([
+  ...ksmMetricNames,
+  ...hookMetricNames,
+  ...wellKnownMetricNames,
+  ...coreMetricNames,
+]);
 
 const PROMQL_KEYWORDS = new Set([
   "and",
@@ -430,10 +445,12 @@ describe("promqlMetricNames", () => {
 
 describe("README Metrics section", () => {
   const readme = read(join(root, "README.md"));
-  const section = readme.slice(
-    readme.indexOf("## Metrics"),
-    readme.indexOf("\n## ", readme.indexOf("## Metrics") + 1),
-  );
+  // stellar-core's own metrics and their alerts have their page, docs/stellar-core-metrics.md.
+  const section =
+    readme.slice(
+      readme.indexOf("## Metrics"),
+      readme.indexOf("\n## ", readme.indexOf("## Metrics") + 1),
+    ) + read(join(root, "docs/stellar-core-metrics.md"));
 
   it("documents every hook server metric, every kube-state-metrics series and every alert", () => {
     const hookNames = createHookMetrics()
@@ -446,6 +463,169 @@ describe("README Metrics section", () => {
       ...alerts.map((rule) => rule.alert ?? ""),
     ]) {
       assert.ok(section.includes(`\`${name}\``), `README "Metrics" documents ${name}`);
+    }
+  });
+});
+
+describe("stellar-core's own metrics: PodMonitor, alerts, dashboard, docs", () => {
+  const podMonitor = asRecord(parse(read(join(monitoring, "core-pod-monitor.yaml"))), "pm");
+  const spec = asRecord(podMonitor["spec"], "spec");
+  const endpoint = asRecord(asArray(spec["podMetricsEndpoints"], "endpoints")[0], "endpoint");
+  const coreGroup = groups.find((group) => group.name === "stellar-peers.stellar-core");
+
+  it("the PodMonitor selects the validators' pods, in every namespace, on the exporter's port", () => {
+    assert.equal(podMonitor["kind"], "PodMonitor");
+    const kustomization = asRecord(parse(read(join(monitoring, "kustomization.yaml"))), "k");
+    assert.ok(asArray(kustomization["resources"], "resources").includes("core-pod-monitor.yaml"));
+    const matchLabels = asRecord(asRecord(spec["selector"], "selector")["matchLabels"], "labels");
+    const podLabels = validatorLabels("validator-a", "Testnet");
+    for (const [key, value] of Object.entries(matchLabels)) {
+      assert.equal(podLabels[key], value, `the pod template's label ${key}`);
+    }
+    assert.deepEqual(spec["namespaceSelector"], { any: true });
+    assert.equal(endpoint["port"], EXPORTER_PORT_NAME);
+    assert.equal(endpoint["path"], "/metrics");
+  });
+
+  it("labels each series with the StellarNode's name and keeps the exporter's network as network_passphrase", () => {
+    const relabelings = asArray(endpoint["relabelings"], "relabelings").map((r) =>
+      asRecord(r, "relabeling"),
+    );
+    assert.ok(
+      relabelings.some(
+        (r) =>
+          r["targetLabel"] === "name" &&
+          JSON.stringify(r["sourceLabels"]) ===
+            JSON.stringify(["__meta_kubernetes_pod_label_app_kubernetes_io_instance"]),
+      ),
+    );
+    assert.equal(
+      validatorLabels("validator-a", "Testnet")["app.kubernetes.io/instance"],
+      "validator-a",
+    );
+    const metricRelabelings = asArray(endpoint["metricRelabelings"], "m").map((r) =>
+      asRecord(r, "metric relabeling"),
+    );
+    assert.deepEqual(
+      metricRelabelings.map((r) => [r["action"], r["targetLabel"] ?? r["regex"]]),
+      [
+        ["replace", "network_passphrase"],
+        ["labeldrop", "network"],
+      ],
+    );
+  });
+
+  it("alerts on peers not connected, ledger age, a stuck catch-up and a blind exporter", () => {
+    assert.ok(coreGroup, "rule group stellar-peers.stellar-core");
+    assert.deepEqual(
+      coreGroup.rules.map((rule) => rule.alert),
+      [
+        "StellarCorePeersNotConnected",
+        "StellarCoreOutOfConsensus",
+        "StellarCoreCatchupStuck",
+        "StellarCoreMetricsDown",
+      ],
+    );
+    const exprs = coreGroup.rules.map((rule) => rule.expr).join("\n");
+    for (const needle of [
+      "stellar_core_peers_authenticated_count",
+      "clamp_max(kube_stellarnode_group_size - 1, 8)",
+      "stellar_core_ledger_age > 60",
+      "stellar_core_catching_up == 1",
+      "changes(stellar_core_ledger_num[1h]) == 0",
+      `up{container="${EXPORTER_CONTAINER}"} == 0`,
+    ]) {
+      assert.ok(exprs.includes(needle), needle);
+    }
+  });
+
+  it("kube-state-metrics exports the group size from status.rollout.groupSize", () => {
+    const metric = asArray(ksmResources[0]?.["metrics"], "metrics")
+      .map((m) => asRecord(m, "metric"))
+      .find((m) => m["name"] === "group_size");
+    assert.deepEqual(asRecord(asRecord(metric?.["each"], "each")["gauge"], "gauge")["path"], [
+      "status",
+      "rollout",
+      "groupSize",
+    ]);
+  });
+
+  it("the dashboard shows rendered peers next to connected peers for each validator", () => {
+    const panel = dashboardPanels.find((p) => p["title"] === "Rendered and connected peers");
+    assert.ok(panel, "the panel");
+    const exprs = asArray(panel["targets"], "targets").map((t) =>
+      String(asRecord(t, "target")["expr"]),
+    );
+    assert.deepEqual(exprs, [
+      'kube_stellarnode_peer_count{namespace=~"$namespace"}',
+      'stellar_core_peers_authenticated_count{namespace=~"$namespace"}',
+    ]);
+    for (const { panel: title, expr } of dashboardTargets()) {
+      if (expr.includes("stellar_core_")) {
+        assert.match(expr, /namespace=~"\$namespace"/, `${title}: ${expr}`);
+      }
+    }
+  });
+
+  it("docs/stellar-core-metrics.md explains every alert of the group and the exporter's series they read", () => {
+    const page = read(join(root, "docs/stellar-core-metrics.md"));
+    for (const rule of coreGroup?.rules ?? []) {
+      assert.ok(page.includes(`\`${rule.alert ?? ""}\``), `${rule.alert}`);
+      for (const name of promqlMetricNames(rule.expr)) {
+        assert.ok(page.includes(`\`${name}\``), `${rule.alert}: ${name}`);
+      }
+    }
+    assert.match(page, /kwok runs no containers/);
+  });
+});
+
+describe("the e2e exporter stand-in serves what stellar-core-prometheus-exporter serves", () => {
+  const text = exporterText(coreState({ state: "Catching up", authenticated: 2, ledgerAge: 90 }));
+  const value = (name: string): string | undefined =>
+    text
+      .split("\n")
+      .find((line) => line.startsWith(`${name}{`))
+      ?.split("} ")[1];
+
+  it("labels every series as exporter.py does: version from the build, build, network passphrase", () => {
+    const first = text.split("\n").find((line) => !line.startsWith("#")) ?? "";
+    assert.match(
+      first,
+      /\{ver_major="27",ver_minor="1",ver_patch="0",build="stellar-core_27\.1\.0_3589a696b1e2f1b5ddc3c3ef56e2c19e80a63e7f",network="Test SDF Network ; September 2015"/,
+    );
+  });
+
+  it("turns /info into gauges: peers, ledger, one 0/1 series per state", () => {
+    assert.equal(value("stellar_core_peers_authenticated_count"), "2");
+    assert.equal(value("stellar_core_ledger_age"), "90");
+    assert.equal(value("stellar_core_catching_up"), "1");
+    assert.equal(value("stellar_core_synced"), "0");
+    assert.equal(value("stellar_core_quorum_phase_externalize"), "1");
+    assert.equal(
+      value("stellar_core_started_on"),
+      String(Date.parse("2026-12-01T10:00:00Z") / 1000),
+    );
+  });
+
+  it("turns /metrics into stellar_core_<name>: timers as summaries in seconds, counters as gauges, meters as counters", () => {
+    assert.equal(value("stellar_core_ledger_ledger_close_seconds_sum"), "360");
+    assert.match(text, /# TYPE stellar_core_ledger_ledger_close_seconds_count summary\n/);
+    assert.match(
+      text,
+      /stellar_core_ledger_ledger_close_seconds\{[^}]*,quantile="0\.99"\} 0\.62\n/,
+    );
+    assert.match(text, /# TYPE stellar_core_ledger_age_current_seconds gauge\n/);
+    assert.match(text, /# TYPE stellar_core_overlay_inbound_attempt counter\n/);
+  });
+
+  it("serves every metric name the alerts and the dashboard read", () => {
+    for (const name of [
+      "stellar_core_peers_authenticated_count",
+      "stellar_core_ledger_age",
+      "stellar_core_ledger_num",
+      "stellar_core_catching_up",
+    ]) {
+      assert.ok(coreMetricNames.includes(name), name);
     }
   });
 });
