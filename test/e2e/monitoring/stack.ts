@@ -5,14 +5,23 @@ import {
   openSync,
   readFileSync,
   readlinkSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parse, stringify } from "yaml";
-import { CLUSTER_DIR, kubectl, REPO_ROOT } from "../support/kube.js";
+import {
+  CLUSTER_DIR,
+  getJson,
+  kubectl,
+  REPO_ROOT,
+  type KubeList,
+  type Pod,
+} from "../support/kube.js";
 import { sleep, waitFor } from "../support/wait.js";
+import { startExporterStandIn, type ExporterStandIn } from "./core-exporter-stand-in.js";
 
 /**
  * A real kube-state-metrics (built by test/e2e/monitoring/build.sh) and a real Prometheus
@@ -25,7 +34,16 @@ import { sleep, waitFor } from "../support/wait.js";
  * - Prometheus scrapes it, the hook server (job stellar-peers, as the ServiceMonitor
  *   names it) and Metacontroller every second, and evaluates the rule groups of
  *   manifests/monitoring/prometheus-rule.yaml every second, StellarNodeSpecInvalid with
- *   a `for:` of E2E_SHORT_FOR (10s) instead of 5m so it fires within the test.
+ *   a `for:` of E2E_SHORT_FOR (10s) instead of 5m so it fires within the test;
+ * - the PodMonitor of manifests/monitoring/core-pod-monitor.yaml, as prometheus-operator
+ *   turns it into a scrape job: the validators' pods, read from the API server
+ *   (discoverExporterPods), become file_sd targets with the __meta_kubernetes_pod_* labels
+ *   Prometheus' Kubernetes discovery gives them, then the operator's relabelings (keep the
+ *   selected pods and the named port; namespace, pod, container, job, endpoint) and the
+ *   PodMonitor's own. kwok runs no containers and its pod IPs reach nothing, so a last,
+ *   e2e-only relabeling sends every target to the exporter stand-in
+ *   (core-exporter-stand-in.ts) with the pod as parameter `target`;
+ *   CORE_FIRED_ALERT's `for:` is E2E_SHORT_FOR too.
  *
  * State and logs: .cluster/monitoring/, .cluster/logs/{kube-state-metrics,prometheus}.log.
  * Only the processes started here are stopped, by their pid (also those an interrupted run
@@ -47,7 +65,10 @@ const PORTS = {
 
 /** The alert the scenario fires for real, and the `for:` it gets in the e2e rule file. */
 export const FIRED_ALERT = "StellarNodeSpecInvalid";
+/** The alert on stellar-core's own metrics the scenario fires for real. */
+export const CORE_FIRED_ALERT = "StellarCorePeersNotConnected";
 export const E2E_SHORT_FOR = "10s";
+const SHORTENED = new Set([FIRED_ALERT, CORE_FIRED_ALERT]);
 
 const DIR = join(CLUSTER_DIR, "monitoring");
 const LOGS = join(CLUSTER_DIR, "logs");
@@ -81,6 +102,10 @@ export interface MonitoringStack {
   query: (promql: string) => Promise<Sample[]>;
   /** Prometheus' active alerts (pending and firing). */
   alerts: () => Promise<Alert[]>;
+  /** The stand-in of every validator pod's stellar-core-prometheus-exporter. */
+  exporter: ExporterStandIn;
+  /** Reads the pods of `namespaces` and gives them to Prometheus as the PodMonitor's targets. */
+  discoverExporterPods: (namespaces: readonly string[]) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -105,8 +130,10 @@ export async function startMonitoring(log: (line: string) => void): Promise<Moni
 
   const kubeconfig = await serviceAccountKubeconfig();
   const started: Managed[] = [];
+  const exporter = await startExporterStandIn();
   const stop = async (): Promise<void> => {
     for (const managed of started.reverse()) await stopProcess(managed);
+    await exporter.stop();
   };
   try {
     started.push(
@@ -130,7 +157,8 @@ export async function startMonitoring(log: (line: string) => void): Promise<Moni
     );
 
     writeFileSync(join(DIR, "rules.yaml"), e2eRules());
-    writeFileSync(join(DIR, "prometheus.yml"), prometheusConfig());
+    writeFileSync(EXPORTER_TARGETS, "[]\n");
+    writeFileSync(join(DIR, "prometheus.yml"), prometheusConfig(exporter.address));
     rmSync(join(DIR, "data"), { recursive: true, force: true });
     started.push(
       launch("prometheus", PROMETHEUS_BIN, [
@@ -162,6 +190,8 @@ export async function startMonitoring(log: (line: string) => void): Promise<Moni
       },
       alerts: async () =>
         (await prometheusApi<{ alerts: Alert[] }>(prometheusUrl, "/api/v1/alerts")).alerts,
+      exporter,
+      discoverExporterPods,
       stop,
     };
   } catch (error) {
@@ -180,7 +210,7 @@ async function prometheusApi<T>(url: string, path: string): Promise<T> {
 
 /**
  * The rule groups of manifests/monitoring/prometheus-rule.yaml, as a Prometheus rule file,
- * with FIRED_ALERT's `for:` shortened to E2E_SHORT_FOR.
+ * with the `for:` of FIRED_ALERT and CORE_FIRED_ALERT shortened to E2E_SHORT_FOR.
  */
 export function e2eRules(): string {
   const rule = parse(
@@ -188,12 +218,148 @@ export function e2eRules(): string {
   ) as { spec: { groups: { name: string; rules: { alert?: string; for?: string }[] }[] } };
   const groups = rule.spec.groups.map((group) => ({
     ...group,
-    rules: group.rules.map((r) => (r.alert === FIRED_ALERT ? { ...r, for: E2E_SHORT_FOR } : r)),
+    rules: group.rules.map((r) =>
+      r.alert !== undefined && SHORTENED.has(r.alert) ? { ...r, for: E2E_SHORT_FOR } : r,
+    ),
   }));
   return stringify({ groups });
 }
 
-function prometheusConfig(): string {
+const EXPORTER_TARGETS = join(DIR, "core-exporter-targets.json");
+
+/** A Kubernetes label name as Prometheus' discovery puts it in a __meta_ label name. */
+const sanitize = (name: string): string => name.replace(/[^a-zA-Z0-9_]/g, "_");
+
+/**
+ * The validators' pods as Prometheus' Kubernetes pod discovery gives them: one target per
+ * container port, labelled __meta_kubernetes_namespace, _pod_name, _pod_label_<label>,
+ * _pod_labelpresent_<label>, _pod_container_name, _pod_container_port_name and _number.
+ */
+async function discoverExporterPods(namespaces: readonly string[]): Promise<void> {
+  const groups: { targets: string[]; labels: Record<string, string> }[] = [];
+  for (const namespace of namespaces) {
+    const pods = await getJson<KubeList<Pod>>(["get", "pods", "-n", namespace]);
+    for (const pod of pods.items) {
+      const spec = pod["spec"] as {
+        containers: { name: string; ports?: { name?: string; containerPort: number }[] }[];
+      };
+      const podLabels: Record<string, string> = {};
+      for (const [key, value] of Object.entries(pod.metadata.labels ?? {})) {
+        podLabels[`__meta_kubernetes_pod_label_${sanitize(key)}`] = value;
+        podLabels[`__meta_kubernetes_pod_labelpresent_${sanitize(key)}`] = "true";
+      }
+      for (const container of spec.containers) {
+        for (const port of container.ports ?? []) {
+          groups.push({
+            targets: [
+              `${(pod.status as { podIP?: string } | undefined)?.podIP ?? "0.0.0.0"}:${port.containerPort}`,
+            ],
+            labels: {
+              __meta_kubernetes_namespace: namespace,
+              __meta_kubernetes_pod_name: pod.metadata.name,
+              __meta_kubernetes_pod_container_name: container.name,
+              __meta_kubernetes_pod_container_port_name: port.name ?? "",
+              __meta_kubernetes_pod_container_port_number: String(port.containerPort),
+              ...podLabels,
+            },
+          });
+        }
+      }
+    }
+  }
+  // file_sd reads the file whole: write it aside, then rename it into place.
+  writeFileSync(`${EXPORTER_TARGETS}.tmp`, `${JSON.stringify(groups, null, 1)}\n`);
+  renameSync(`${EXPORTER_TARGETS}.tmp`, EXPORTER_TARGETS);
+}
+
+interface Relabeling {
+  sourceLabels?: string[];
+  separator?: string;
+  targetLabel?: string;
+  regex?: string;
+  replacement?: string;
+  action?: string;
+}
+
+/** A prometheus-operator RelabelConfig as Prometheus' relabel_config. */
+function relabelConfig(r: Relabeling): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    source_labels: r.sourceLabels,
+    separator: r.separator,
+    target_label: r.targetLabel,
+    regex: r.regex,
+    replacement: r.replacement,
+    action: r.action,
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * The scrape job prometheus-operator makes of manifests/monitoring/core-pod-monitor.yaml
+ * (its generated relabelings for a PodMonitor: keep the selected pods' named port, then the
+ * namespace, container, pod, job and endpoint labels, then the PodMonitor's relabelings),
+ * reading file_sd targets instead of Kubernetes discovery, and sending every target to the
+ * exporter stand-in at `standIn`.
+ */
+function podMonitorJob(standIn: string): Record<string, unknown> {
+  const podMonitor = parse(
+    readFileSync(join(REPO_ROOT, "manifests/monitoring/core-pod-monitor.yaml"), "utf8"),
+  ) as {
+    metadata: { name: string; namespace: string };
+    spec: {
+      selector: { matchLabels: Record<string, string> };
+      podMetricsEndpoints: {
+        port: string;
+        path?: string;
+        relabelings?: Relabeling[];
+        metricRelabelings?: Relabeling[];
+      }[];
+    };
+  };
+  const { name, namespace } = podMonitor.metadata;
+  const endpoint = podMonitor.spec.podMetricsEndpoints[0];
+  if (endpoint === undefined) throw new Error("core-pod-monitor.yaml: no podMetricsEndpoints");
+  const selectorKeeps = Object.entries(podMonitor.spec.selector.matchLabels).map(
+    ([key, value]) => ({
+      action: "keep",
+      source_labels: [
+        `__meta_kubernetes_pod_label_${sanitize(key)}`,
+        `__meta_kubernetes_pod_labelpresent_${sanitize(key)}`,
+      ],
+      regex: `(${value});true`,
+    }),
+  );
+  return {
+    job_name: `podMonitor/${namespace}/${name}/0`,
+    metrics_path: endpoint.path ?? "/metrics",
+    honor_labels: false,
+    file_sd_configs: [{ files: [EXPORTER_TARGETS], refresh_interval: "1s" }],
+    relabel_configs: [
+      ...selectorKeeps,
+      {
+        action: "keep",
+        source_labels: ["__meta_kubernetes_pod_container_port_name"],
+        regex: endpoint.port,
+      },
+      { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
+      { source_labels: ["__meta_kubernetes_pod_container_name"], target_label: "container" },
+      { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
+      { target_label: "job", replacement: `${namespace}/${name}` },
+      { target_label: "endpoint", replacement: endpoint.port },
+      ...(endpoint.relabelings ?? []).map(relabelConfig),
+      // e2e only: the stand-in serves every pod, named by the parameter target.
+      {
+        source_labels: ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_name"],
+        separator: "/",
+        target_label: "__param_target",
+      },
+      { target_label: "__address__", replacement: standIn },
+    ],
+    metric_relabel_configs: (endpoint.metricRelabelings ?? []).map(relabelConfig),
+  };
+}
+
+function prometheusConfig(exporterStandIn: string): string {
   const job = (name: string, port: number, extra: Record<string, unknown> = {}) => ({
     job_name: name,
     ...extra,
@@ -208,6 +374,7 @@ function prometheusConfig(): string {
       job("kube-state-metrics", PORTS.ksm, { honor_labels: true }),
       job("stellar-peers", PORTS.hooks),
       job("metacontroller", PORTS.metacontroller),
+      podMonitorJob(exporterStandIn),
     ],
   });
 }

@@ -56,6 +56,8 @@ export interface ValidatorOptions {
   network?: "Testnet" | "Mainnet";
   peerPort?: number;
   suspended?: boolean;
+  /** spec.metrics.exporter.enabled: the stellar-core-prometheus-exporter sidecar. */
+  exporter?: boolean;
 }
 
 /** The seed Secret and the StellarNode of validator `name`, like manifests/examples/. */
@@ -89,6 +91,9 @@ export function validatorObjects(
           ...(options.peerPort === undefined ? {} : { peerPort: options.peerPort }),
           quorumSet: EXAMPLE_QUORUM_SET,
         },
+        ...(options.exporter === undefined
+          ? {}
+          : { metrics: { exporter: { enabled: options.exporter } } }),
       },
     },
   ];
