@@ -243,9 +243,9 @@ case "$command" in
   new-db) echo "ledger 1" > ${root}/data/stellar.db ;;
   new-hist)
     [ -s ${root}/data/stellar.db ] || fatal "Got an exception: No DB schema version found, try stellar-core new-db"
-    table=$(sed -n "/^\\[HISTORY\\.$label\\]\$/,/^\\[/p" "$conf")
+    table=$(sed -n "/^\\[HISTORY\\.$label\\]$/,/^\\[/p" "$conf")
     [ -n "$table" ] || fatal "Can't initialize unknown history archive '$label'"
-    cmd() { printf '%s\\n' "$table" | sed -n "s/^$1 = \\"\\(.*\\)\\"\$/\\1/p"; }
+    cmd() { printf '%s\\n' "$table" | sed -n "s/^$1 = \\"\\(.*\\)\\"$/\\1/p"; }
     run() {
       line=$(printf '%s' "$1" | sed "s|{0}|$2|g; s|{1}|\${3:-}|g")
       $line
