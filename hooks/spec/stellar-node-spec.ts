@@ -86,6 +86,27 @@ const MIN_UNPRIVILEGED_PORT = 1024;
 /** An Ingress rule's host: a DNS-1123 subdomain of two labels or more, no wildcard, no port. */
 const INGRESS_HOST = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
+/** An annotation's name (k8s.io/apimachinery IsQualifiedName): [prefix/]name. */
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Whether a user may set annotation `key` on a child: a qualified name, and not one of
+ * Metacontroller's own (its last-applied configuration drives the 3-way merge).
+ */
+function isUserAnnotationKey(key: string): boolean {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (!QUALIFIED_NAME.test(name)) return false;
+  if (prefix === undefined) return true;
+  return (
+    prefix.length <= 253 &&
+    DNS1123_SUBDOMAIN.test(prefix) &&
+    prefix !== "metacontroller.k8s.io" &&
+    !prefix.endsWith(".metacontroller.k8s.io")
+  );
+}
+
 const HistoryIngressSchema = z
   .object({
     host: z
@@ -99,10 +120,17 @@ const HistoryIngressSchema = z
     className: z.string().max(253).regex(DNS1123_SUBDOMAIN).optional().meta({
       description: "The Ingress's ingressClassName; the cluster's default class if unset.",
     }),
-    annotations: z.record(z.string(), z.string()).optional().meta({
-      description:
-        "Annotations of the Ingress (the ingress controller's settings, cert-manager's issuer, external-dns).",
-    }),
+    annotations: z
+      .record(z.string(), z.string())
+      .refine((annotations) => Object.keys(annotations).every(isUserAnnotationKey), {
+        message:
+          "keys must be annotation names ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_' and '.'), not under metacontroller.k8s.io/, whose annotations Metacontroller keeps itself",
+      })
+      .optional()
+      .meta({
+        description:
+          "Annotations of the Ingress (the ingress controller's settings, cert-manager's issuer, external-dns).",
+      }),
     tlsSecretName: z.string().max(253).regex(DNS1123_SUBDOMAIN).optional().meta({
       description:
         "A Secret of type kubernetes.io/tls for host (or the one cert-manager writes): the Ingress serves https, and publicUrl defaults to https://host.",

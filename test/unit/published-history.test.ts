@@ -231,6 +231,18 @@ describe("history: bad input is refused, Valid=False saying why, what runs kept"
       refused({ ingress: { host } }),
       /history\.ingress\.host: must be a DNS name of two labels or more/,
     ]),
+    ...(
+      [
+        "metacontroller.k8s.io/last-applied-configuration",
+        "bad key with spaces",
+        "Example.org/x",
+        "example.org/",
+      ] as const
+    ).map((key): [string, KubeObject, RegExp] => [
+      `Ingress annotation ${key}`,
+      refused({ ingress: { host: "history.example.org", annotations: { [key]: "x" } } }),
+      /history\.ingress\.annotations: keys must be annotation names/,
+    ]),
     [
       "an Ingress without publish",
       stellarNode("a", {
