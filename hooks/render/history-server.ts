@@ -8,7 +8,7 @@ import { DATA_VOLUME_CLAIM } from "./names.js";
  *   is `curl -sf URL/{0} -o {1}`), and nginx is what SDF's helm chart runs for its
  *   history proxy (charts/core/templates/history-proxy.yaml), so operators know it;
  * - the `nginxinc/nginx-unprivileged` build runs as uid 101 and listens on a port of our
- *   choosing without root or capabilities; the Alpine variant is a few MB, and NGINX
+ *   choosing without root or capabilities; the Alpine variant is small (tens of MB), and NGINX
  *   publishes a new tag with each nginx release (watch it as any pinned image);
  * - serving from the hook server's own image would put a second, home-made file server
  *   (path handling, range requests, caching headers) into every validator pod and tie
