@@ -1,4 +1,9 @@
 import { DATA_DIR } from "../stellar/core-config.js";
+import {
+  LOCAL_ARCHIVE_DIR,
+  LOCAL_ARCHIVE_NAME,
+  WELL_KNOWN_STATE,
+} from "../stellar/local-history-archive.js";
 
 export const PEERS_MOUNT = "/etc/stellar/peers";
 export const CONFIG_MOUNT = "/etc/stellar/config";
@@ -63,6 +68,7 @@ export function initScript(
   historyFile: string,
   configFile: string,
   wait: ConfigMapWait = DEFAULT_WAIT,
+  options: InitScriptOptions = {},
 ): string {
   if (!(wait.pollSeconds > 0 && Number.isFinite(wait.pollSeconds))) {
     throw new Error(`pollSeconds must be a positive number, not ${wait.pollSeconds}`);
@@ -106,8 +112,48 @@ export function initScript(
     `} > ${ASSEMBLED_CONFIG}.tmp`,
     `mv ${ASSEMBLED_CONFIG}.tmp ${ASSEMBLED_CONFIG}`,
     ...databaseSteps(),
+    ...(options.publishHistory === true ? publishedArchiveSteps() : []),
     "",
   ].join("\n");
+}
+
+export interface InitScriptOptions {
+  /** spec.validatorConfig.history.publish: initialize the local archive on first start. */
+  readonly publishHistory?: boolean;
+}
+
+/**
+ * First start of a publishing validator: `stellar-core new-hist local`, once, on a volume
+ * whose archive holds no state yet.
+ *
+ * What stellar-core v27.1.0 does: `new-hist <HISTORY-LABEL>... --conf FILE` (`runNewHist`
+ * in src/main/CommandLine.cpp) creates the application on the existing database
+ * (`initializeHistories` in src/main/ApplicationUtils.cpp, so after the database steps),
+ * then `HistoryArchiveManager::initializeHistoryArchive` gets the archive's
+ * `.well-known/stellar-history.json` through its get command: found, it logs "History
+ * archive 'local' already initialized!" and exits 1; not found, it puts an empty History
+ * Archive State there (and under history/00/00/00/) through the mkdir and put commands and
+ * exits 0. Any failure exits 1.
+ *
+ * So the script looks for that file itself first, as SDF's helm chart does: present, the
+ * archive is initialized (by new-hist or by stellar-core's later publishing) and new-hist
+ * would only fail; absent, new-hist runs, and a failure stops the pod (the next start runs
+ * it again; a half-written archive without the file is initialized afresh).
+ *
+ * The archive is served by a server running as another user: new-hist runs with umask
+ * 022 (the script's 077 is for the file holding the seed), so its directories and files
+ * are world-readable, as those stellar-core writes later under the container's umask.
+ */
+function publishedArchiveSteps(): string[] {
+  const state = `${LOCAL_ARCHIVE_DIR}/${WELL_KNOWN_STATE}`;
+  return [
+    `if [ -e ${state} ]; then`,
+    `  : # initialized before: new-hist would refuse it ("already initialized")`,
+    "else",
+    `  (umask 022 && stellar-core new-hist ${LOCAL_ARCHIVE_NAME} --conf ${ASSEMBLED_CONFIG}) ||`,
+    `    { echo "stellar-core new-hist ${LOCAL_ARCHIVE_NAME} failed; it runs again at the next start" >&2; exit 1; }`,
+    "fi",
+  ];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube/objects.js";
+import { HISTORY_PORT_NAME } from "./history-server.js";
 import { selectorLabels } from "./labels.js";
 
 /**
@@ -11,6 +12,7 @@ export function renderPeerService(
   namespace: string,
   labels: Record<string, string>,
   peerPort: number,
+  historyPort?: number,
 ): KubeObject {
   return {
     apiVersion: "v1",
@@ -20,7 +22,20 @@ export function renderPeerService(
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: selectorLabels(name),
-      ports: [{ name: "peer", port: peerPort, targetPort: "peer", protocol: "TCP" }],
+      ports: [
+        { name: "peer", port: peerPort, targetPort: "peer", protocol: "TCP" },
+        // The published archive (history.publish): its Endpoints, for an Ingress.
+        ...(historyPort === undefined
+          ? []
+          : [
+              {
+                name: HISTORY_PORT_NAME,
+                port: historyPort,
+                targetPort: HISTORY_PORT_NAME,
+                protocol: "TCP",
+              },
+            ]),
+      ],
     },
   };
 }

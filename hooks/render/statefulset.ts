@@ -11,6 +11,7 @@ import { CONFIG_MOUNT, initScript, PEERS_MOUNT, RUN_DIR } from "./init-script.js
 import { ANNOTATION_CONFIG_HASH, ANNOTATION_PEERS_HASH, selectorLabels } from "./labels.js";
 import { coreConfigMapName, DATA_VOLUME_CLAIM, peersConfigMapName } from "./names.js";
 import { KNOWN_PEERS_KEY, PEERS_HASH_HISTORY_KEY, PEERS_HASH_KEY } from "./peers-configmap.js";
+import { historyServerContainer, historyServerVolume } from "./history-server.js";
 import { coreProbes } from "./probes.js";
 
 const SEED_SECRET_KEY = "STELLAR_CORE_SEED";
@@ -37,6 +38,8 @@ export interface StatefulSetInput {
   forceScp?: boolean;
   /** spec.metrics.exporter when enabled: SDF's stellar-core-prometheus-exporter sidecar. */
   exporter?: ExporterSpec | undefined;
+  /** history.publish: the archive server's port (history-server.ts); unset publishes nothing. */
+  historyPort?: number | undefined;
 }
 
 /** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
@@ -123,7 +126,13 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               command: [
                 "/bin/sh",
                 "-c",
-                initScript(PEERS_HASH_KEY, PEERS_HASH_HISTORY_KEY, coreConfigKey("${CONFIG_HASH}")),
+                initScript(
+                  PEERS_HASH_KEY,
+                  PEERS_HASH_HISTORY_KEY,
+                  coreConfigKey("${CONFIG_HASH}"),
+                  undefined,
+                  { publishHistory: input.historyPort !== undefined },
+                ),
               ],
               env: [
                 {
@@ -148,6 +157,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
             container,
             ...(input.sidecarImage === undefined ? [] : [peerConnector(input.sidecarImage)]),
             ...(input.exporter === undefined ? [] : [coreExporterContainer(input.exporter)]),
+            ...(input.historyPort === undefined ? [] : [historyServerContainer(input.historyPort)]),
           ],
           volumes: [
             // Whole-ConfigMap volumes, never subPath: kubelet keeps them current.
@@ -155,6 +165,7 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
             { name: "config", configMap: { name: coreConfigMapName(input.name) } },
             // Holds the assembled config with the seed: memory only.
             { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+            ...(input.historyPort === undefined ? [] : [historyServerVolume()]),
           ],
         },
       },

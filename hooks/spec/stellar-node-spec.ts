@@ -75,25 +75,120 @@ const ResourcesSchema = z
 /** The port of the published history archive's read-only HTTP server, in the validator's pod. */
 export const DEFAULT_HISTORY_PUBLISH_PORT = 8080;
 
+/**
+ * Ports of the validator's pod that the archive's HTTP server must not take (besides
+ * peerPort). The metrics exporter's port is checked against history.port where the
+ * exporter is declared (metrics-exporter.ts), since it is configurable.
+ */
+const HISTORY_RESERVED_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
+/**
+ * The archive's HTTP server runs as a non-root user without capabilities: it cannot bind
+ * a privileged port. Its Service is headless (readers dial the pod's own port), so the
+ * server listens on history.port itself.
+ */
+const MIN_UNPRIVILEGED_PORT = 1024;
+
+/** An Ingress rule's host: a DNS-1123 subdomain of two labels or more, no wildcard, no port. */
+const INGRESS_HOST = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+
+/** An annotation's name (k8s.io/apimachinery IsQualifiedName): [prefix/]name. */
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Whether a user may set annotation `key` on a child: a qualified name, and not one of
+ * Metacontroller's own (its last-applied configuration drives the 3-way merge).
+ */
+function isUserAnnotationKey(key: string): boolean {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (!QUALIFIED_NAME.test(name)) return false;
+  if (prefix === undefined) return true;
+  return (
+    prefix.length <= 253 &&
+    DNS1123_SUBDOMAIN.test(prefix) &&
+    prefix !== "metacontroller.k8s.io" &&
+    !prefix.endsWith(".metacontroller.k8s.io")
+  );
+}
+
+const HistoryIngressSchema = z
+  .object({
+    host: z
+      .string()
+      .max(253)
+      .regex(INGRESS_HOST, {
+        message:
+          "must be a DNS name of two labels or more (lower-case letters, digits, '-' and '.'; no wildcard, port or scheme)",
+      })
+      .meta({ description: "The public DNS name of the archive (e.g. history.example.org)." }),
+    className: z.string().max(253).regex(DNS1123_SUBDOMAIN).optional().meta({
+      description: "The Ingress's ingressClassName; the cluster's default class if unset.",
+    }),
+    annotations: z
+      .record(z.string(), z.string())
+      .refine((annotations) => Object.keys(annotations).every(isUserAnnotationKey), {
+        message:
+          "keys must be annotation names ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_' and '.'), not under metacontroller.k8s.io/, whose annotations Metacontroller keeps itself",
+      })
+      .optional()
+      .meta({
+        description:
+          "Annotations of the Ingress (the ingress controller's settings, cert-manager's issuer, external-dns).",
+      }),
+    tlsSecretName: z.string().max(253).regex(DNS1123_SUBDOMAIN).optional().meta({
+      description:
+        "A Secret of type kubernetes.io/tls for host (or the one cert-manager writes): the Ingress serves https, and publicUrl defaults to https://host.",
+    }),
+  })
+  .meta({
+    description:
+      "An Ingress for the archive, `<name>-history`, to the validator's Service. publicUrl defaults to http(s)://host when not set.",
+  });
+
 const HistorySchema = z
   .object({
     publish: z.boolean().default(false).meta({
       description:
         "Publish this validator's own history archive: stellar-core writes it to the ledger volume ([HISTORY.local] with get, put and mkdir), a read-only HTTP server in the pod serves it on the Service, and the automatic quorum names it as the validator's HISTORY.",
     }),
-    port: z.int().min(1).max(65535).default(DEFAULT_HISTORY_PUBLISH_PORT).meta({
-      description: "Port of the archive's HTTP server, in the pod and on the validator's Service.",
-    }),
+    port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .default(DEFAULT_HISTORY_PUBLISH_PORT)
+      .refine((port) => port >= MIN_UNPRIVILEGED_PORT, {
+        message: `must be ${MIN_UNPRIVILEGED_PORT} or more: the archive's HTTP server runs as a non-root user without capabilities and cannot bind a privileged port`,
+      })
+      .refine((port) => !(HISTORY_RESERVED_PORTS as readonly number[]).includes(port), {
+        message: `must not be ${HISTORY_RESERVED_PORTS.join(", ")}: stellar-core's admin HTTP_PORT and the LiveConnect sidecar's metrics port are in the same pod`,
+      })
+      .meta({
+        description: `Port of the archive's HTTP server, in the pod and on the validator's Service. ${MIN_UNPRIVILEGED_PORT} or more; not peerPort nor ${HISTORY_RESERVED_PORTS.join(", ")}, the pod's other ports.`,
+      }),
     publicUrl: z
       .string()
       .regex(/^https?:\/\/\S+$/)
       .optional()
       .meta({
         description:
-          "Where the archive is reachable from outside the cluster (an Ingress, a CDN); given to other organisations in the namespace summary. Members in the cluster read it through the Service.",
+          "Where the archive is reachable from outside the cluster (an Ingress, a CDN); given to other organisations in the namespace summary. Members in the cluster read it through the Service. Defaults to http(s)://ingress.host with an Ingress.",
       }),
+    ingress: HistoryIngressSchema.optional(),
   })
-  .meta({ description: "The validator's own history archive." });
+  .meta({
+    description: "The validator's own history archive.",
+    "x-kubernetes-validations": [
+      {
+        rule: `!has(self.port) || (self.port >= ${MIN_UNPRIVILEGED_PORT} && ${HISTORY_RESERVED_PORTS.map((port) => `self.port != ${port}`).join(" && ")})`,
+        message: `history.port must be ${MIN_UNPRIVILEGED_PORT} or more and not ${HISTORY_RESERVED_PORTS.join(", ")}: the archive's server is non-root, and the admin port and the LiveConnect sidecar's metrics port are in the same pod`,
+      },
+      {
+        rule: "!has(self.ingress) || (has(self.publish) && self.publish)",
+        message: "history.ingress needs history.publish: true",
+      },
+    ],
+  });
 
 /** stellar-core's quorum forms: a hand-written quorumSet, or one generated from the group. */
 export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
@@ -167,6 +262,10 @@ const ValidatorConfigSchema = z
       {
         rule: `!has(self.peerPort) || (${RESERVED_POD_PORTS.map((port) => `self.peerPort != ${port}`).join(" && ")})`,
         message: `peerPort must not be ${RESERVED_POD_PORTS.join(" or ")}: stellar-core's admin HTTP_PORT and the LiveConnect sidecar's metrics port are in the same pod`,
+      },
+      {
+        rule: `!has(self.history) || !has(self.history.publish) || !self.history.publish || (has(self.history.port) ? self.history.port : ${DEFAULT_HISTORY_PUBLISH_PORT}) != (has(self.peerPort) ? self.peerPort : ${DEFAULT_PEER_PORT})`,
+        message: "history.port must differ from peerPort: both listen in the validator's pod",
       },
     ],
   });
@@ -314,6 +413,22 @@ export const StellarNodeSpecSchema = z
         message: `must not be true on ${spec.network}: a validator joining a running network waits to hear it (--wait-for-consensus)`,
       });
     }
+    const history = spec.validatorConfig?.history;
+    const peerPort = spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT;
+    if (history?.publish === true && history.port === peerPort) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["validatorConfig", "history", "port"],
+        message: `must differ from peerPort (${peerPort}): both listen in the validator's pod`,
+      });
+    }
+    if (history?.ingress !== undefined && history.publish !== true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["validatorConfig", "history", "ingress"],
+        message: "needs history.publish: true (there is no archive to serve)",
+      });
+    }
     if (spec.nodeType === "Validator" && spec.validatorConfig?.seedSecretRef === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -364,6 +479,7 @@ export type StellarNodeSpecInput = z.input<typeof StellarNodeSpecSchema>;
 export type StellarNodeSpec = z.output<typeof StellarNodeSpecSchema>;
 export type Network = z.output<typeof NetworkSchema>;
 export type PeerDiscovery = z.output<typeof PeerDiscoverySchema>;
+export type HistoryIngress = z.output<typeof HistoryIngressSchema>;
 export const DEFAULT_PEER_DISCOVERY: PeerDiscovery = PeerDiscoverySchema.parse({});
 
 /** Parses a spec; on failure, one message per problem, each naming its field. */

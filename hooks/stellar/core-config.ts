@@ -1,6 +1,11 @@
 import { stringify } from "smol-toml";
 import { ADMIN_HTTP_PORT } from "./peer-address.js";
 import type { QuorumContent } from "./quorum-set.js";
+import {
+  LOCAL_ARCHIVE_NAME,
+  localArchiveCommands,
+  type ArchiveCommands,
+} from "./local-history-archive.js";
 
 export const DATA_DIR = "/data";
 
@@ -13,6 +18,11 @@ export interface CoreConfigInput {
   homeDomain: string | undefined;
   historyArchives: readonly string[];
   quorum: QuorumContent;
+  /**
+   * Publish the node's own archive: [HISTORY.local] with get, put and mkdir on the ledger
+   * volume (stellar/local-history-archive.ts), next to the get-only archives it reads.
+   */
+  publishHistory?: boolean;
 }
 
 /**
@@ -21,11 +31,12 @@ export interface CoreConfigInput {
  * writes plain keys first), so prepending more top-level keys keeps the file valid.
  */
 export function renderCoreConfig(input: CoreConfigInput): string {
-  const history: Record<string, { get: string }> = {};
+  const history: Record<string, { get: string } | ArchiveCommands> = {};
   input.historyArchives.forEach((url, index) => {
     const base = url.endsWith("/") ? url : `${url}/`;
     history[`archive${index}`] = { get: `curl -sf ${base}{0} -o {1}` };
   });
+  if (input.publishHistory === true) history[LOCAL_ARCHIVE_NAME] = localArchiveCommands();
   const document: Record<string, unknown> = {
     HTTP_PORT: ADMIN_HTTP_PORT,
     // The admin port stays on 127.0.0.1: it can stop the node and is never exposed.
@@ -39,7 +50,7 @@ export function renderCoreConfig(input: CoreConfigInput): string {
     LOG_FILE_PATH: "",
     ...input.quorum,
   };
-  if (input.historyArchives.length > 0) document["HISTORY"] = history;
+  if (Object.keys(history).length > 0) document["HISTORY"] = history;
   const header =
     `# stellar-core.cfg of StellarNode ${input.namespace}/${input.name}, rendered by stellar-peers.\n` +
     `# KNOWN_PEERS and NODE_SEED are added at pod start; edit the StellarNode, not this file.\n`;

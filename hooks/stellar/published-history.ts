@@ -1,10 +1,13 @@
-import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
+import type { HistoryIngress, StellarNodeSpec } from "../spec/stellar-node-spec.js";
 
 /** Where a validator's own published history archive is read (spec.validatorConfig.history). */
 export interface PublishedHistory {
   /** Through the validator's Service, for readers in the cluster: its group's members. */
   internalUrl: string;
-  /** history.publicUrl: for readers outside the cluster (other organisations). */
+  /**
+   * history.publicUrl, else http(s)://ingress.host: for readers outside the cluster (other
+   * organisations).
+   */
   publicUrl: string | undefined;
 }
 
@@ -23,6 +26,13 @@ export function publishedHistory(
   if (history?.publish !== true) return undefined;
   return {
     internalUrl: `http://${name}.${namespace}.svc.${clusterDomain}:${history.port}`,
-    publicUrl: history.publicUrl,
+    publicUrl:
+      history.publicUrl ??
+      (history.ingress === undefined ? undefined : ingressUrl(history.ingress)),
   };
+}
+
+/** The URL of history.ingress's host: https when it has a TLS Secret. */
+export function ingressUrl(ingress: HistoryIngress): string {
+  return `${ingress.tlsSecretName === undefined ? "http" : "https"}://${ingress.host}`;
 }

@@ -3,6 +3,7 @@ import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
 import { renderCoreConfigMap, type CoreConfigEntry } from "../render/core-configmap.js";
 import { ANNOTATION_CONFIG_HASH, validatorLabels } from "../render/labels.js";
+import { renderHistoryIngress } from "../render/history-ingress.js";
 import { renderPeersConfigMap } from "../render/peers-configmap.js";
 import { renderPeerService } from "../render/service.js";
 import { renderStatefulSet } from "../render/statefulset.js";
@@ -34,8 +35,20 @@ export function renderDiscoveryChildren(
       plan.peersHash,
       peersHashHistory(observed.peersConfigMap, plan.peersHash),
     ),
-    renderPeerService(name, namespace, labels, spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT),
+    renderPeerService(
+      name,
+      namespace,
+      labels,
+      spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT,
+      publishedHistoryPort(spec),
+    ),
   ];
+}
+
+/** history.publish: the port of the archive's server; undefined when nothing is published. */
+function publishedHistoryPort(spec: StellarNodeSpec): number | undefined {
+  const history = spec.validatorConfig?.history;
+  return history?.publish === true ? history.port : undefined;
 }
 
 export interface PodChildrenInput {
@@ -90,6 +103,7 @@ export function renderPodChildren(input: PodChildrenInput): PodChildren {
       sidecarImage:
         spec.peerDiscovery?.updateStrategy === "LiveConnect" ? input.sidecarImage : undefined,
       exporter: spec.metrics?.exporter?.enabled === true ? spec.metrics.exporter : undefined,
+      historyPort: publishedHistoryPort(spec),
     }),
     observed.appliedStatefulSet,
   );
@@ -98,9 +112,22 @@ export function renderPodChildren(input: PodChildrenInput): PodChildren {
     children: [
       renderCoreConfigMap(name, namespace, labels, desired, appliedCoreConfig(observed, desired)),
       statefulSet,
+      ...historyIngress(name, namespace, labels, spec),
     ],
     manualSteps: pending,
   };
+}
+
+/** history.ingress of a publishing validator, or nothing. */
+function historyIngress(
+  name: string,
+  namespace: string,
+  labels: Record<string, string>,
+  spec: StellarNodeSpec,
+): KubeObject[] {
+  const history = spec.validatorConfig?.history;
+  if (history?.publish !== true || history.ingress === undefined) return [];
+  return [renderHistoryIngress(name, namespace, labels, history.ingress)];
 }
 
 /**

@@ -102,6 +102,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     homeDomain: validator?.homeDomain,
     historyArchives: historyArchives(spec.network, validator),
     quorum: verdict.quorum,
+    publishHistory: validator?.history?.publish === true,
   });
   const core = judgeCoreConfig(coreConfig);
   if (!core.accepted) {

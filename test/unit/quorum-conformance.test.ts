@@ -431,6 +431,8 @@ describe("the stand-in for this node's key", () => {
         failureSafety: 1,
         vBlockingSize: 2,
         validators: 4,
+        // [[VALIDATORS]] HISTORY archives are get-only.
+        writableArchives: 0,
       },
     });
     const unknown = checkCoreConfig(parseToml(config));

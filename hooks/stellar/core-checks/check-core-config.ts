@@ -6,7 +6,12 @@ import {
 } from "./automatic-quorum.js";
 import { ThresholdLevel } from "./default-threshold.js";
 import { generateQuorumSet } from "./generate-quorum-set.js";
-import { checkSensibleConfig, parseHistoryTable, type HistoryArchives } from "./history.js";
+import {
+  checkSensibleConfig,
+  parseHistoryTable,
+  writableArchives,
+  type HistoryArchives,
+} from "./history.js";
 import { verifyHistoryValidatorsBlocking } from "./history-validators-blocking.js";
 import { NodeNames } from "./node-names.js";
 import { quorumSetText } from "./quorum-set-text.js";
@@ -31,6 +36,12 @@ export interface CoreConfigSummary {
   failureSafety: number;
   vBlockingSize: number;
   validators: number;
+  /**
+   * Archives stellar-core will publish to: those with get and put commands
+   * (HistoryArchiveManager::checkSensibleConfig's read-write archives; with none it warns
+   * "No writable archives configured, history will not be written").
+   */
+  writableArchives: number;
 }
 export type CoreConfigVerdict =
   | { accepted: true; summary: CoreConfigSummary }
@@ -215,7 +226,10 @@ function processConfig(
           ? ThresholdLevel.BYZANTINE_FAULT_TOLERANCE
           : ThresholdLevel.SIMPLE_MAJORITY;
     }
-    const summary = validateConfig(qset, settings.failureSafety, unsafeQuorum, level);
+    const summary = {
+      ...validateConfig(qset, settings.failureSafety, unsafeQuorum, level),
+      writableArchives: writableArchives(archives).length,
+    };
     return { summary, refusals: historyRefusals() };
   } catch (error) {
     return { refusals: [refusalOf(error), ...historyRefusals()] };

@@ -122,3 +122,14 @@ export function checkSensibleConfig(
   }
   return refusals;
 }
+
+/**
+ * The archives HistoryArchiveManager::checkSensibleConfig (v27.1.0) logs as "will be read
+ * and written": a get and a put command (`hasGetCmd() && hasPutCmd()`). A put without get
+ * is refused above, so these are the archives stellar-core publishes checkpoints to.
+ */
+export function writableArchives(archives: HistoryArchives): string[] {
+  return [...archives.values()]
+    .filter((archive) => archive.get !== "" && archive.put !== "")
+    .map((archive) => archive.name);
+}
