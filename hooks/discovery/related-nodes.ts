@@ -34,6 +34,8 @@ export interface PeerCandidate {
   suspended: boolean;
   deleting: boolean;
   peerPort: number;
+  /** spec.externalPeering.nodePort, when it names one (two members must not ask for the same). */
+  externalNodePort: number | undefined;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
 }
@@ -93,6 +95,12 @@ export function projectRelatedNode(object: unknown): unknown {
       if ("validatorConfig" in spec) {
         const config = spec["validatorConfig"];
         projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
+      }
+      if ("externalPeering" in spec) {
+        const external = spec["externalPeering"];
+        projectedSpec["externalPeering"] = isRecord(external)
+          ? pick(external, ["nodePort"])
+          : external;
       }
       projected["spec"] = projectedSpec;
     } else {
@@ -183,8 +191,14 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     suspended: spec["suspended"] === true,
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
+    externalNodePort: readNodePort(spec["externalPeering"]),
     published: readPublished(object["status"]),
   };
+}
+
+function readNodePort(external: unknown): number | undefined {
+  const nodePort = isRecord(external) ? external["nodePort"] : undefined;
+  return typeof nodePort === "number" && Number.isInteger(nodePort) ? nodePort : undefined;
 }
 
 function readPublished(raw: unknown): PublishedRollout | undefined {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DNS1123_SUBDOMAIN } from "../kube/names.js";
 import { isPublicKey } from "../stellar/strkey.js";
+import { ExternalPeeringSchema } from "./external-peering.js";
 import {
   ADMIN_HTTP_PORT,
   DEFAULT_PEER_PORT,
@@ -241,6 +242,7 @@ export const StellarNodeSpecSchema = z
     resources: ResourcesSchema.optional(),
     validatorConfig: ValidatorConfigSchema.optional(),
     peerDiscovery: PeerDiscoverySchema.optional(),
+    externalPeering: ExternalPeeringSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.network === "Custom" && spec.customNetworkPassphrase === undefined) {
