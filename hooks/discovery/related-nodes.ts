@@ -36,6 +36,8 @@ export interface PeerCandidate {
   peerPort: number;
   /** spec.externalPeering.nodePort, when it names one (two members must not ask for the same). */
   externalNodePort: number | undefined;
+  /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
+  allocatedNodePort: number | undefined;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
 }
@@ -109,7 +111,12 @@ export function projectRelatedNode(object: unknown): unknown {
   }
   if ("status" in object) {
     if (isRecord(status)) {
-      const projectedStatus = pick(status, ["peersHash", "appliedPeersHash", "configHash"]);
+      const projectedStatus = pick(status, [
+        "peersHash",
+        "appliedPeersHash",
+        "configHash",
+        "externalAddress",
+      ]);
       if ("rollout" in status) {
         const rollout = status["rollout"];
         projectedStatus["rollout"] = isRecord(rollout)
@@ -192,6 +199,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
     externalNodePort: readNodePort(spec["externalPeering"]),
+    allocatedNodePort: readAllocatedNodePort(object["status"]),
     published: readPublished(object["status"]),
   };
 }
@@ -199,6 +207,12 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
 function readNodePort(external: unknown): number | undefined {
   const nodePort = isRecord(external) ? external["nodePort"] : undefined;
   return typeof nodePort === "number" && Number.isInteger(nodePort) ? nodePort : undefined;
+}
+
+function readAllocatedNodePort(status: unknown): number | undefined {
+  const address = isRecord(status) ? status["externalAddress"] : undefined;
+  const match = typeof address === "string" ? /^:([0-9]{1,5})$/.exec(address) : null;
+  return match === null ? undefined : Number(match[1]);
 }
 
 function readPublished(raw: unknown): PublishedRollout | undefined {

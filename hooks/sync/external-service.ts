@@ -135,11 +135,12 @@ export interface ExternalRefusal {
 /**
  * What only the related StellarNodes can tell: a StellarNode named `<name>-external` in
  * the namespace (its headless Service has our external Service's name, and Metacontroller
- * silently skips the create of the second owner's child), and a nodePort an older member
- * already asks for (the API server would refuse the second Service on every sync). The
- * older node keeps its nodePort; ties go by namespace/name. Only the related nodes are
- * seen (the group: the namespace, or the labels of groupSelector), so a node port taken
- * elsewhere in the cluster still fails on apply, with Metacontroller's SyncError event.
+ * silently skips the create of the second owner's child), and a nodePort another member
+ * holds (its status.externalAddress) or asked for first (the API server would refuse the
+ * second Service on every sync). Between two requests the older node keeps the port; ties
+ * go by namespace/name. Only the related nodes are seen (the group: the namespace, or the
+ * labels of groupSelector), so a node port taken elsewhere in the cluster still fails on
+ * apply, with Metacontroller's SyncError event.
  */
 export function judgeExternalPeering(
   parent: KubeObject,
@@ -164,20 +165,25 @@ export function judgeExternalPeering(
   }
   if (external.nodePort === undefined) return undefined;
   const selfKey = namespacedName(self);
-  const older = candidates
-    .filter(
-      (c) =>
-        c.externalNodePort === external.nodePort &&
-        namespacedName(c) !== selfKey &&
-        !c.deleting &&
-        comesFirst(c, self),
-    )
+  const others = candidates.filter((c) => namespacedName(c) !== selfKey && !c.deleting);
+  const holder = others
+    .filter((c) => c.allocatedNodePort === external.nodePort)
     .map((c) => namespacedName(c))
-    .sort(compareText);
-  if (older.length === 0) return undefined;
+    .sort(compareText)[0];
+  const older = others
+    .filter((c) => c.externalNodePort === external.nodePort && comesFirst(c, self))
+    .map((c) => namespacedName(c))
+    .sort(compareText)[0];
+  const taken =
+    holder !== undefined
+      ? `is held by the external Service of the StellarNode ${holder}`
+      : older !== undefined
+        ? `is already asked for by the StellarNode ${older}, created earlier`
+        : undefined;
+  if (taken === undefined) return undefined;
   return {
     reason: "InvalidSpec",
-    message: `spec.externalPeering.nodePort ${external.nodePort} is already asked for by the StellarNode ${older[0]}, created earlier: node ports are cluster-wide, choose another or leave nodePort unset`,
+    message: `spec.externalPeering.nodePort ${external.nodePort} ${taken}: node ports are cluster-wide, choose another or leave nodePort unset`,
   };
 }
 

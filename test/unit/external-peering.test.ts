@@ -395,6 +395,32 @@ describe("bad input: Valid=False saying why, nothing running changed", () => {
     );
   });
 
+  it("a nodePort another member's Service holds (its externalAddress) is refused, whatever its age", () => {
+    const holder = stellarNode("a", {
+      spec: raw({ externalPeering: { type: "NodePort" } }),
+      status: { externalAddress: ":31234", conditions: [] },
+    });
+    holder.metadata["creationTimestamp"] = "2026-11-05T00:00:00Z";
+    const asking = stellarNode("b", {
+      spec: raw({ externalPeering: { type: "NodePort", nodePort: 31234 } }),
+    });
+    const refused = sync(syncRequest(asking, { related: [holder, asking] }));
+    assert.equal(condition(refused, "Valid")?.reason, "InvalidSpec");
+    assert.match(
+      condition(refused, "Valid")?.message ?? "",
+      /nodePort 31234 is held by the external Service of the StellarNode stellar\/a/,
+    );
+    assert.equal(
+      refused.children.find((c) => c.metadata.name === "b-external"),
+      undefined,
+      "no external Service was running: none is made",
+    );
+    assert.equal(
+      condition(sync(syncRequest(holder, { related: [holder, asking] })), "Valid")?.status,
+      "True",
+    );
+  });
+
   it("the CRD refuses the cross-field cases at admission too (CEL rules)", () => {
     const crd = JSON.stringify(stellarNodeCrd());
     assert.ok(crd.includes("self.type == 'LoadBalancer' || !has(self.loadBalancerSourceRanges)"));
@@ -515,5 +541,8 @@ describe("the lean sync body keeps what the nodePort check reads", () => {
       readPeerCandidates(map(node), "stellar"),
     );
     assert.equal(readPeerCandidates(map(projected), "stellar")[0]?.externalNodePort, 30100);
+    const allocated = { ...node, status: { externalAddress: ":31234", conditions: [] } };
+    const candidate = readPeerCandidates(map(projectRelatedNode(allocated)), "stellar")[0];
+    assert.equal(candidate?.allocatedNodePort, 31234);
   });
 });
