@@ -11,7 +11,8 @@ import { DEFAULT_PEER_PORT, formatPeerAddress } from "../stellar/peer-address.js
  * it is known.
  *
  * Members of the same cluster never dial this name: the generated [[VALIDATORS]] of their
- * own home domain would carry it as ADDRESS, stellar-core would make it a preferred peer,
+ * own home domain would carry it as ADDRESS, stellar-core would make it a preferred peer
+ * (Config::parseValidators: an ADDRESS of NODE_HOME_DOMAIN goes to PREFERRED_PEERS),
  * and every connection between two pods of one cluster would leave it and come back in
  * through the load balancer (hairpin), depend on external DNS, and lose the client's
  * address. Inside the cluster they keep the pod's stable DNS name.
