@@ -2,6 +2,7 @@ import { namespacedName } from "../kube/keys.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
+import { publicPeerAddress } from "./public-address.js";
 
 /** What a summary shows of a StellarNode beyond what discovery reads (readPeerCandidates). */
 export interface NodeFacts {
@@ -9,6 +10,8 @@ export interface NodeFacts {
   network: string;
   /** The node's own status condition Ready is True. */
   ready: boolean;
+  /** Its public hostname:port (spec.externalPeering.hostname), if it has one. */
+  publicAddress: string | undefined;
 }
 
 /**
@@ -33,6 +36,7 @@ export function nodeFactsByKey(related: unknown, defaultNamespace: string): Map<
     facts.set(namespacedName({ namespace, name }), {
       network: typeof spec["network"] === "string" ? spec["network"] : "",
       ready: readyConditionIsTrue(object["status"]),
+      publicAddress: publicPeerAddress(object),
     });
   }
   return facts;

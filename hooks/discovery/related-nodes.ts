@@ -34,6 +34,10 @@ export interface PeerCandidate {
   suspended: boolean;
   deleting: boolean;
   peerPort: number;
+  /** spec.externalPeering.nodePort, when it names one (two members must not ask for the same). */
+  externalNodePort: number | undefined;
+  /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
+  allocatedNodePort: number | undefined;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
 }
@@ -94,6 +98,12 @@ export function projectRelatedNode(object: unknown): unknown {
         const config = spec["validatorConfig"];
         projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
       }
+      if ("externalPeering" in spec) {
+        const external = spec["externalPeering"];
+        projectedSpec["externalPeering"] = isRecord(external)
+          ? pick(external, ["nodePort"])
+          : external;
+      }
       projected["spec"] = projectedSpec;
     } else {
       projected["spec"] = spec;
@@ -101,7 +111,12 @@ export function projectRelatedNode(object: unknown): unknown {
   }
   if ("status" in object) {
     if (isRecord(status)) {
-      const projectedStatus = pick(status, ["peersHash", "appliedPeersHash", "configHash"]);
+      const projectedStatus = pick(status, [
+        "peersHash",
+        "appliedPeersHash",
+        "configHash",
+        "externalAddress",
+      ]);
       if ("rollout" in status) {
         const rollout = status["rollout"];
         projectedStatus["rollout"] = isRecord(rollout)
@@ -183,8 +198,21 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     suspended: spec["suspended"] === true,
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
+    externalNodePort: readNodePort(spec["externalPeering"]),
+    allocatedNodePort: readAllocatedNodePort(object["status"]),
     published: readPublished(object["status"]),
   };
+}
+
+function readNodePort(external: unknown): number | undefined {
+  const nodePort = isRecord(external) ? external["nodePort"] : undefined;
+  return typeof nodePort === "number" && Number.isInteger(nodePort) ? nodePort : undefined;
+}
+
+function readAllocatedNodePort(status: unknown): number | undefined {
+  const address = isRecord(status) ? status["externalAddress"] : undefined;
+  const match = typeof address === "string" ? /^:([0-9]{1,5})$/.exec(address) : null;
+  return match === null ? undefined : Number(match[1]);
 }
 
 function readPublished(raw: unknown): PublishedRollout | undefined {

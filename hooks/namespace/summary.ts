@@ -50,6 +50,13 @@ interface ValidatorEntry {
   port: number;
   suspended: boolean;
   ready: boolean;
+  /**
+   * `hostname:port` of spec.externalPeering, for validators in other clusters (their
+   * knownPeers, their automatic quorum's ADDRESS); absent without a hostname. `address`
+   * stays the internal name: members of this cluster keep dialling it
+   * (discovery/public-address.ts says why).
+   */
+  publicAddress?: string;
 }
 
 /**
@@ -119,6 +126,7 @@ function validatorEntries(
         port: candidate.peerPort,
         suspended: candidate.suspended,
         ready: fact?.ready ?? false,
+        ...(fact?.publicAddress === undefined ? {} : { publicAddress: fact.publicAddress }),
       };
     })
     .sort((a, b) => compareText(a.name, b.name));

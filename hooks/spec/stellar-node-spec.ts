@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DNS1123_SUBDOMAIN } from "../kube/names.js";
 import { isPublicKey } from "../stellar/strkey.js";
+import { ExternalPeeringSchema } from "./external-peering.js";
 import {
   ADMIN_HTTP_PORT,
   DEFAULT_PEER_PORT,
@@ -383,6 +384,7 @@ export const StellarNodeSpecSchema = z
     validatorConfig: ValidatorConfigSchema.optional(),
     peerDiscovery: PeerDiscoverySchema.optional(),
     metrics: MetricsSchema.optional(),
+    externalPeering: ExternalPeeringSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (spec.network === "Custom" && spec.customNetworkPassphrase === undefined) {

@@ -89,6 +89,10 @@ export const StellarNodeStatusSchema = z
       .string()
       .optional()
       .meta({ description: "SHA-256 of the rendered stellar-core.cfg." }),
+    externalAddress: z.string().optional().meta({
+      description:
+        "Where spec.externalPeering's Service is reachable, from the observed Service: the load balancer's hostname or IP and the peer port (LoadBalancer), or the allocated node port alone, e.g. :31234 (NodePort). Absent until allocated.",
+    }),
     rollout: RolloutStatusSchema.optional(),
     conditions: z.array(ConditionSchema).meta({
       "x-kubernetes-list-type": "map",

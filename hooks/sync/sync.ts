@@ -14,6 +14,12 @@ import { historyArchives } from "../stellar/history-archives.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import { renderDiscoveryChildren, renderPodChildren } from "./desired-children.js";
+import {
+  externalAddress,
+  externalChildren,
+  judgeExternalPeering,
+  observedExternalService,
+} from "./external-service.js";
 import { frozenChildren } from "./frozen-children.js";
 import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgeSpec } from "./judge-spec.js";
@@ -55,6 +61,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
 
   // Read the observed state: the parent's last status and the children it owns.
   const observed = readObservedState(request);
+  const externalService = observedExternalService(request.children, name);
 
   // Judge the spec. A refused spec keeps every child as it runs (an omitted child would be
   // deleted) and says why in Valid=False.
@@ -90,6 +97,10 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   const discoveryChildren = renderDiscoveryChildren(name, namespace, spec, plan, observed);
   if (!verdict.valid) {
     return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
+  }
+  const externalRefusal = judgeExternalPeering(parent, spec, request.related);
+  if (externalRefusal !== undefined) {
+    return finish(request, refuse(request, observed, externalRefusal, discoveryChildren, options));
   }
 
   // Render the stellar-core config, and judge it by stellar-core's own rules: a config it
@@ -132,21 +143,31 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   });
 
   // Compute the status from the observed state; the rollout's part comes with its step.
-  const status = validatorStatus({
-    name,
-    generation: parent.metadata.generation,
-    suspended: spec.suspended,
-    plan,
-    configHash,
-    quorumCondition: core.quorumCondition,
-    manualSteps: pod.manualSteps,
-    observed,
-    now: options.now,
-  });
+  const status = withExternalAddress(
+    validatorStatus({
+      name,
+      generation: parent.metadata.generation,
+      suspended: spec.suspended,
+      plan,
+      configHash,
+      quorumCondition: core.quorumCondition,
+      manualSteps: pod.manualSteps,
+      observed,
+      now: options.now,
+    }),
+    spec.externalPeering === undefined ? undefined : externalAddress(externalService),
+  );
 
   // Let the platform's transforms have their say on the desired state.
   const desired = applyTransforms(
-    { children: [...pod.children, ...discoveryChildren], status },
+    {
+      children: [
+        ...pod.children,
+        ...externalChildren(name, namespace, spec, externalService),
+        ...discoveryChildren,
+      ],
+      status,
+    },
     { parent, spec, peers: plan.peers },
     options.transforms ?? [],
   );
@@ -198,7 +219,11 @@ function refuse(
 ): SyncResult {
   return {
     response: {
-      status: refusedStatus(request.parent, refusal, observed, options.now),
+      // The external Service is kept as it runs: its address is still where it is reachable.
+      status: withExternalAddress(
+        refusedStatus(request.parent, refusal, observed, options.now),
+        externalAddress(observedExternalService(request.children, request.parent.metadata.name)),
+      ),
       children: frozenChildren(request.children, discoveryChildren),
     },
     report: { valid: false, reason: refusal.reason },
@@ -210,4 +235,13 @@ function finish(request: SyncRequest, result: SyncResult): SyncResult {
   return request.finalizing === true
     ? { ...result, response: { ...result.response, finalized: true } }
     : result;
+}
+
+/** status.externalAddress set to `address`, or removed (a carried-over one included). */
+function withExternalAddress(
+  status: StellarNodeStatus,
+  address: string | undefined,
+): StellarNodeStatus {
+  const { externalAddress: _old, ...rest } = status;
+  return address === undefined ? rest : { ...rest, externalAddress: address };
 }
