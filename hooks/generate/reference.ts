@@ -212,8 +212,8 @@ checks the types, bounds and rules below at admission, and the hook checks them 
 \`schemas/stellarnode-spec.schema.json\`.
 
 The hook server's own settings (environment variables) are in
-[the hook server](hook-server.md); what stellar-core is given from these fields is in
-[what stellar-core gets](stellar-core.md).
+[the hook server](hook-server.md); how to write one, the images and the quorum checks are in
+[writing a StellarNode](writing-a-stellarnode.md).
 `;
 
 /** The sections of a reference for an object's JSON Schema, the root named `spec`. */

@@ -428,12 +428,8 @@ describe("promqlMetricNames", () => {
   });
 });
 
-describe("README Metrics section", () => {
-  const readme = read(join(root, "README.md"));
-  const section = readme.slice(
-    readme.indexOf("## Metrics"),
-    readme.indexOf("\n## ", readme.indexOf("## Metrics") + 1),
-  );
+describe("docs/metrics-and-alerts.md", () => {
+  const section = read(join(root, "docs/metrics-and-alerts.md"));
 
   it("documents every hook server metric, every kube-state-metrics series and every alert", () => {
     const hookNames = createHookMetrics()
@@ -445,7 +441,7 @@ describe("README Metrics section", () => {
       ...ksmMetricNames,
       ...alerts.map((rule) => rule.alert ?? ""),
     ]) {
-      assert.ok(section.includes(`\`${name}\``), `README "Metrics" documents ${name}`);
+      assert.ok(section.includes(`\`${name}\``), `docs/metrics-and-alerts.md documents ${name}`);
     }
   });
 });
