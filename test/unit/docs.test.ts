@@ -4,6 +4,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join, normalize } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Ajv } from "ajv";
+import { parse } from "yaml";
+import { stellarNodeCrd } from "../../hooks/generate/crd.js";
 import { headingAnchor } from "../../hooks/generate/reference.js";
 import { REFUSAL_REASONS } from "../../hooks/sync/refusal-reasons.js";
 import { freePort } from "../support/free-port.js";
@@ -207,4 +210,26 @@ describe("docs/troubleshooting.md", () => {
     assert.ok(reasons.size > 20, [...reasons].join(", "));
     for (const reason of reasons) assert.ok(page.includes(`\`${reason}\``), reason);
   });
+});
+
+describe("the docs' StellarNodes", () => {
+  const version = (stellarNodeCrd()["spec"] as { versions: Record<string, unknown>[] }).versions[0];
+  const schema = (version?.["schema"] as { openAPIV3Schema: object }).openAPIV3Schema;
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  const nodes = USER_DOCS.flatMap((doc) =>
+    fences(read(doc))
+      .filter((block) => block.lang === "yaml" && /^kind: StellarNode$/m.test(block.body))
+      .map((block) => ({ doc, node: parse(block.body) as unknown })),
+  );
+
+  it("the README and writing-a-stellarnode.md show one", () => {
+    const docs = nodes.map(({ doc }) => doc);
+    assert.ok(docs.includes("README.md") && docs.includes("docs/writing-a-stellarnode.md"));
+  });
+
+  for (const [i, { doc, node }] of nodes.entries()) {
+    it(`${doc} (${i}) fits the CRD's schema`, () => {
+      assert.ok(validate(node), JSON.stringify(validate.errors));
+    });
+  }
 });
