@@ -110,7 +110,7 @@ describe("the docs' curl examples, against the server npm start runs", () => {
   });
 
   for (const [i, example] of examples.entries()) {
-    const first = example.command.split("\n")[0] ?? "";
+    const first = (example.command.split("\n")[0] ?? "").replace(/\s*\\$/, "");
     it(`${example.doc}: ${first}`, () => {
       assert.match(example.command, /localhost:8080/, "examples call the server npm start runs");
       const headers = join(dir, `headers-${i}`);
@@ -230,6 +230,22 @@ describe("the docs' StellarNodes", () => {
   for (const [i, { doc, node }] of nodes.entries()) {
     it(`${doc} (${i}) fits the CRD's schema`, () => {
       assert.ok(validate(node), JSON.stringify(validate.errors));
+    });
+  }
+});
+
+describe("the docs' settings tables", () => {
+  const variables = (source: string): string[] =>
+    [...read(source).matchAll(/^\s+([A-Z][A-Z0-9_]{2,}): z\b/gm)].map(([, name = ""]) => name);
+
+  for (const [source, page] of [
+    ["hooks/config.ts", "docs/hook-server.md"],
+    ["hooks/sidecar/config.ts", "docs/live-connect.md"],
+  ] as const) {
+    it(`${page} names every variable ${source} reads`, () => {
+      const names = variables(source);
+      assert.ok(names.length >= 8, names.join(", "));
+      for (const name of names) assert.ok(read(page).includes(`\`${name}\``), name);
     });
   }
 });
