@@ -133,12 +133,12 @@ done
 log "build.sh done in $(( $(date +%s) - total_start ))s"
 
 if [[ ${#failed[@]} -gt 0 ]]; then
-  log "FAILED: ${failed[*]}"
   only_mc=1
   for f in "${failed[@]}"; do [[ $f == metacontroller ]] || only_mc=0; done
   if [[ $only_mc == 1 && ${E2E_REQUIRE_METACONTROLLER:-0} != 1 ]]; then
     log "no Metacontroller binary given; the cluster will come up without it."
     exit 0
   fi
+  log "FAILED: ${failed[*]}"
   exit 1
 fi
