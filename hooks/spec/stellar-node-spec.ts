@@ -68,8 +68,14 @@ const StorageSchema = z
 
 const ResourcesSchema = z
   .object({
-    limits: z.record(z.string(), quantity).optional(),
-    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional().meta({
+      description:
+        "Most of each resource (cpu, memory, ...) the container may use, as Kubernetes quantities.",
+    }),
+    requests: z.record(z.string(), quantity).optional().meta({
+      description:
+        "Resources (cpu, memory, ...) reserved for the container, as Kubernetes quantities.",
+    }),
   })
   .meta({ description: "Resources of the stellar-core container." });
 
@@ -273,16 +279,24 @@ const ValidatorConfigSchema = z
 
 const LabelSelectorSchema = z
   .object({
-    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchLabels: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({ description: "Labels a StellarNode must carry, each with this value." }),
     matchExpressions: z
       .array(
         z.object({
-          key: z.string().min(1),
-          operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-          values: z.array(z.string()).optional(),
+          key: z.string().min(1).meta({ description: "The label's key." }),
+          operator: z
+            .enum(["In", "NotIn", "Exists", "DoesNotExist"])
+            .meta({ description: "How the label's value is compared with values." }),
+          values: z.array(z.string()).optional().meta({
+            description: "For In and NotIn: the values; empty for Exists and DoesNotExist.",
+          }),
         }),
       )
-      .optional(),
+      .optional()
+      .meta({ description: "Label requirements, all of which must hold." }),
   })
   .meta({ description: "A Kubernetes label selector." });
 

@@ -443,14 +443,11 @@ describe("promqlMetricNames", () => {
   });
 });
 
-describe("README Metrics section", () => {
-  const readme = read(join(root, "README.md"));
+describe("docs/metrics-and-alerts.md", () => {
   // stellar-core's own metrics and their alerts have their page, docs/stellar-core-metrics.md.
   const section =
-    readme.slice(
-      readme.indexOf("## Metrics"),
-      readme.indexOf("\n## ", readme.indexOf("## Metrics") + 1),
-    ) + read(join(root, "docs/stellar-core-metrics.md"));
+    read(join(root, "docs/metrics-and-alerts.md")) +
+    read(join(root, "docs/stellar-core-metrics.md"));
 
   it("documents every hook server metric, every kube-state-metrics series and every alert", () => {
     const hookNames = createHookMetrics()
@@ -462,7 +459,7 @@ describe("README Metrics section", () => {
       ...ksmMetricNames,
       ...alerts.map((rule) => rule.alert ?? ""),
     ]) {
-      assert.ok(section.includes(`\`${name}\``), `README "Metrics" documents ${name}`);
+      assert.ok(section.includes(`\`${name}\``), `docs/metrics-and-alerts.md documents ${name}`);
     }
   });
 });

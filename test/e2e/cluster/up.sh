@@ -37,9 +37,10 @@ if [[ -z ${E2E_METACONTROLLER_BIN:-} && -s $D/metacontroller-bin ]]; then
   METACONTROLLER_BIN=$(<"$D/metacontroller-bin")
 fi
 
-# Metacontroller is optional only in the sense that the Go module proxy may
-# refuse it (see test/e2e/tools/metacontroller/go.mod); E2E_REQUIRE_METACONTROLLER=1
-# turns its absence into an error.
+# Metacontroller runs from a binary that is given (E2E_METACONTROLLER_BIN; build.sh
+# says why it is not built here). Without one the cluster comes up without it, and the
+# scenarios that need no controller can still run; E2E_REQUIRE_METACONTROLLER=1 turns
+# its absence into an error.
 want_metacontroller() { [[ -x $METACONTROLLER_BIN ]]; }
 
 wanted_components() {
