@@ -79,6 +79,12 @@ export function stellarNodeCrd(): JsonObject {
             { name: "Ready", type: "string", jsonPath: READY },
             { name: "Pending Restart", type: "boolean", jsonPath: ".status.pendingRestart" },
             { name: "Suspended", type: "boolean", jsonPath: ".spec.suspended", priority: 1 },
+            {
+              name: "Public Key",
+              type: "string",
+              jsonPath: ".spec.validatorConfig.publicKey",
+              priority: 1,
+            },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
           schema: {

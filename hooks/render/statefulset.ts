@@ -33,6 +33,8 @@ export interface StatefulSetInput {
   sidecarImage: string | undefined;
   /** Run without `--wait-for-consensus` (first node of a Custom network); default false. */
   forceScp?: boolean;
+  /** spec.validatorConfig.publicKey: the init container refuses a seed of another key. */
+  publicKey?: string | undefined;
 }
 
 /** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
@@ -130,6 +132,9 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
                   ? []
                   : [{ name: "PEERS_HASH", value: input.podPeersHash }]),
                 { name: "CONFIG_HASH", value: input.configHash },
+                ...(input.publicKey === undefined
+                  ? []
+                  : [{ name: "PUBLIC_KEY", value: input.publicKey }]),
               ],
               securityContext: { allowPrivilegeEscalation: false },
               volumeMounts: [
