@@ -5,6 +5,12 @@ import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
+import {
+  QUORUM_SPEC_FIELDS,
+  QUORUM_STATUS_FIELDS,
+  readQuorumFacts,
+  type MemberQuorumFacts,
+} from "./quorum-facts.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -36,6 +42,8 @@ export interface PeerCandidate {
   peerPort: number;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
+  /** What the automatic quorum reads of it (quorum-facts.ts). */
+  quorum?: MemberQuorumFacts;
 }
 
 /**
@@ -92,7 +100,9 @@ export function projectRelatedNode(object: unknown): unknown {
       ]);
       if ("validatorConfig" in spec) {
         const config = spec["validatorConfig"];
-        projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
+        projectedSpec["validatorConfig"] = isRecord(config)
+          ? pick(config, ["peerPort", ...QUORUM_SPEC_FIELDS])
+          : config;
       }
       projected["spec"] = projectedSpec;
     } else {
@@ -113,6 +123,10 @@ export function projectRelatedNode(object: unknown): unknown {
               "appliedTemplateHash",
             ])
           : rollout;
+      }
+      if ("quorum" in status) {
+        const quorum = status["quorum"];
+        projectedStatus["quorum"] = isRecord(quorum) ? pick(quorum, QUORUM_STATUS_FIELDS) : quorum;
       }
       if ("conditions" in status) {
         const conditions = status["conditions"];
@@ -184,6 +198,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
     published: readPublished(object["status"]),
+    quorum: readQuorumFacts(spec, object["status"]),
   };
 }
 

@@ -63,6 +63,7 @@ export function initScript(
   historyFile: string,
   configFile: string,
   wait: ConfigMapWait = DEFAULT_WAIT,
+  options: { checkPublicKey?: boolean } = {},
 ): string {
   if (!(wait.pollSeconds > 0 && Number.isFinite(wait.pollSeconds))) {
     throw new Error(`pollSeconds must be a positive number, not ${wait.pollSeconds}`);
@@ -98,7 +99,8 @@ export function initScript(
     'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current optional; fi',
     "wait_until config_current required",
     ...seedSteps(),
-    ...publicKeySteps(),
+    // Only for a declared key: other validators' pod templates stay as they were.
+    ...(options.checkPublicKey === true ? publicKeySteps() : []),
     "umask 077",
     "{",
     `  cat ${PEERS_MOUNT}/peers.toml`,

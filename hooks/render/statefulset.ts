@@ -121,7 +121,13 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
               command: [
                 "/bin/sh",
                 "-c",
-                initScript(PEERS_HASH_KEY, PEERS_HASH_HISTORY_KEY, coreConfigKey("${CONFIG_HASH}")),
+                initScript(
+                  PEERS_HASH_KEY,
+                  PEERS_HASH_HISTORY_KEY,
+                  coreConfigKey("${CONFIG_HASH}"),
+                  undefined,
+                  { checkPublicKey: input.publicKey !== undefined },
+                ),
               ],
               env: [
                 {

@@ -174,7 +174,9 @@ function setup(
     `#!/bin/sh\necho "$1" >> ${root}/sleep.log\nexec ${REAL_SLEEP} "$1"\n`,
   );
   chmodSync(join(root, "bin/sleep"), 0o755);
-  const script = initScript("peers-hash", "peers-hash-history", configFile, wait)
+  const script = initScript("peers-hash", "peers-hash-history", configFile, wait, {
+    checkPublicKey: true,
+  })
     .replaceAll("/etc/stellar/peers", join(root, "peers"))
     .replaceAll("/etc/stellar/config", join(root, "config"))
     .replaceAll("/run/stellar", join(root, "run"))
