@@ -113,7 +113,7 @@ export function automaticQuorumCondition(
       `${n} validator${n === 1 ? "" : "s"} of ${homeDomain} (${settings.quality}, this one included): the organisation agrees while ${figures.homeDomainThreshold ?? n} of them do, so it can lose ${figures.homeDomainCanLose ?? 0}`,
     );
     parts.push(
-      `top level: ${figures.topLevelEntries} organisation${figures.topLevelEntries === 1 ? "" : "s"}, threshold ${figures.threshold}, FAILURE_SAFETY ${figures.failureSafety}${settings.unsafeQuorum ? " (UNSAFE_QUORUM)" : ""}`,
+      `the whole quorum: ${figures.validators} validators, threshold ${figures.threshold} of ${figures.topLevelEntries} top-level entries, FAILURE_SAFETY ${figures.failureSafety}${settings.unsafeQuorum ? " (UNSAFE_QUORUM)" : ""}`,
     );
   }
   if (generated.joining.length > 0) {
@@ -162,11 +162,11 @@ export function automaticQuorumAdvice(message: string, settings: AutomaticQuorum
   if (/must have an archive/.test(message)) {
     return "HIGH and CRITICAL need HISTORY on every validator: set validatorConfig.history.publish: true on every member, and history on every validator of automaticQuorum.organizations, or lower the quality";
   }
-  if (/without validators with an archive|v-blocking/.test(message)) {
-    return "the validators with an archive must be v-blocking: publish history (history.publish: true) on more members";
+  if (/without validators with an archive/.test(message)) {
+    return "the validators with an archive must be v-blocking, and this node's own archive does not count (stellar-core adds the node without HISTORY): add members that publish history (history.publish: true), or set automaticQuorum.unsafeQuorum: true if you mean it (a group of 1)";
   }
   if (/FAILURE_SAFETY 0|SCP unsafe/.test(message)) {
-    return "the quorum can lose nothing (a group of 1 or 2 validators, or exactly two organisations: FAILURE_SAFETY 0): add validators or organisations, or set automaticQuorum.unsafeQuorum: true if you mean it";
+    return "the quorum can lose nothing (FAILURE_SAFETY 0): a home domain of 1 or 2 validators, or 2 or 3 organisations (the top level needs n - (n-1)/3 of n, so 4 organisations to lose 1); add validators or organisations, or set automaticQuorum.unsafeQuorum: true if you mean it";
   }
   if (/Duplicate validator entry|name already used|naming node twice/.test(message)) {
     return "two entries share a publicKey or NAME: each member and each organisation's validator needs its own";
