@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -18,10 +18,12 @@ function crc16Xmodem(bytes: Uint8Array): number {
  * for the SHA-256 of `label`: made-up keys of any number of test validators.
  */
 export function testPublicKey(label: string): string {
-  const payload = Buffer.concat([
-    Buffer.from([6 << 3]),
-    createHash("sha256").update(label).digest(),
-  ]);
+  return encodeKey(createHash("sha256").update(label).digest());
+}
+
+/** A G... strkey of 32 key bytes. */
+function encodeKey(key: Buffer): string {
+  const payload = Buffer.concat([Buffer.from([6 << 3]), key]);
   const checksum = Buffer.alloc(2);
   checksum.writeUInt16LE(crc16Xmodem(payload));
   const bytes = Buffer.concat([payload, checksum]);
@@ -37,4 +39,31 @@ export function testPublicKey(label: string): string {
     }
   }
   return out;
+}
+
+function base32Decode(text: string): Buffer {
+  const out: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of text) {
+    buffer = ((buffer << 5) | ALPHABET.indexOf(char)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The G... key of a secret seed S... (ed25519 from its 32 seed bytes, as sec-to-pub derives it). */
+export function publicKeyOfSeed(seed: string): string {
+  const raw = base32Decode(seed).subarray(1, 33);
+  const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), raw]);
+  const jwk = createPublicKey(
+    createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }),
+  ).export({
+    format: "jwk",
+  });
+  return encodeKey(Buffer.from(jwk.x ?? "", "base64url"));
 }
