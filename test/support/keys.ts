@@ -21,9 +21,14 @@ export function testPublicKey(label: string): string {
   return encodeKey(createHash("sha256").update(label).digest());
 }
 
-/** A G... strkey of 32 key bytes. */
-function encodeKey(key: Buffer): string {
-  const payload = Buffer.concat([Buffer.from([6 << 3]), key]);
+/** A valid S... secret seed strkey for the SHA-256 of `label` (made-up test seeds). */
+export function testSeed(label: string): string {
+  return encodeKey(createHash("sha256").update(`seed:${label}`).digest(), 18 << 3);
+}
+
+/** A strkey of 32 key bytes: G... (version 6 << 3) unless another version byte is given. */
+function encodeKey(key: Buffer, version = 6 << 3): string {
+  const payload = Buffer.concat([Buffer.from([version]), key]);
   const checksum = Buffer.alloc(2);
   checksum.writeUInt16LE(crc16Xmodem(payload));
   const bytes = Buffer.concat([payload, checksum]);
