@@ -126,5 +126,8 @@ function isPeerOf(self: PeerSelf, candidate: PeerCandidate, policy: DiscoveryPol
  */
 function neverRan(candidate: PeerCandidate): boolean {
   const published = candidate.published;
+  // A validator in the group's generated quorum (quorum-admission.ts) whose generated
+  // config is refused only waits for the group to grow (HIGH needs 3): it is a member.
+  if (candidate.quorum?.inQuorumSince !== undefined) return false;
   return published !== undefined && !published.valid && !published.rendered;
 }

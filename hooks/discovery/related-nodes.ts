@@ -5,6 +5,12 @@ import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
+import {
+  QUORUM_SPEC_FIELDS,
+  QUORUM_STATUS_FIELDS,
+  readQuorumFacts,
+  type MemberQuorumFacts,
+} from "./quorum-facts.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -40,6 +46,8 @@ export interface PeerCandidate {
   allocatedNodePort: number | undefined;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
+  /** What the automatic quorum reads of it (quorum-facts.ts). */
+  quorum?: MemberQuorumFacts;
 }
 
 /**
@@ -96,7 +104,9 @@ export function projectRelatedNode(object: unknown): unknown {
       ]);
       if ("validatorConfig" in spec) {
         const config = spec["validatorConfig"];
-        projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
+        projectedSpec["validatorConfig"] = isRecord(config)
+          ? pick(config, ["peerPort", ...QUORUM_SPEC_FIELDS])
+          : config;
       }
       if ("externalPeering" in spec) {
         const external = spec["externalPeering"];
@@ -128,6 +138,10 @@ export function projectRelatedNode(object: unknown): unknown {
               "appliedTemplateHash",
             ])
           : rollout;
+      }
+      if ("quorum" in status) {
+        const quorum = status["quorum"];
+        projectedStatus["quorum"] = isRecord(quorum) ? pick(quorum, QUORUM_STATUS_FIELDS) : quorum;
       }
       if ("conditions" in status) {
         const conditions = status["conditions"];
@@ -201,6 +215,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
     published: readPublished(object["status"]),
+    quorum: readQuorumFacts(spec, object["status"]),
   };
 }
 

@@ -85,6 +85,12 @@ export function stellarNodeCrd(): JsonObject {
               jsonPath: ".status.externalAddress",
               priority: 1,
             },
+            {
+              name: "Public Key",
+              type: "string",
+              jsonPath: ".spec.validatorConfig.publicKey",
+              priority: 1,
+            },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],
           schema: {

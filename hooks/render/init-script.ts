@@ -104,6 +104,8 @@ export function initScript(
     'if [ -n "${PEERS_HASH:-}" ]; then wait_until peers_current optional; fi',
     "wait_until config_current required",
     ...seedSteps(),
+    // Only for a declared key: other validators' pod templates stay as they were.
+    ...(options.checkPublicKey === true ? publicKeySteps() : []),
     "umask 077",
     "{",
     `  cat ${PEERS_MOUNT}/peers.toml`,
@@ -120,6 +122,8 @@ export function initScript(
 export interface InitScriptOptions {
   /** spec.validatorConfig.history.publish: initialize the local archive on first start. */
   readonly publishHistory?: boolean;
+  /** spec.validatorConfig.publicKey: refuse a seed of another key (stellar-core sec-to-pub). */
+  readonly checkPublicKey?: boolean;
 }
 
 /**
@@ -183,6 +187,34 @@ function seedSteps(): string[] {
     `  *) ${refuse("it does not start with S")} ;;`,
     "esac",
     `if [ "\${#seed}" -ne 56 ]; then ${refuse("it holds ${#seed} characters, not 56")}; fi`,
+  ];
+}
+
+/**
+ * With spec.validatorConfig.publicKey (env PUBLIC_KEY), the seed must belong to that key,
+ * asked of stellar-core itself: `stellar-core sec-to-pub` (runSecToPub ->
+ * priv2pub in src/main/dumpxdr.cpp, v27.1.0) reads one line from standard input
+ * (readSecret: std::getline when stdin is not a terminal), prints the public key on
+ * standard output, and for a bad seed prints "invalid seed" (SecretKey::fromStrKeySeed's
+ * CryptoError) on standard error and still exits 0. So its output is compared, never its
+ * exit code; a line that is not a G... key (a log line) is ignored. The seed goes through a
+ * pipe from the shell's printf builtin, never an argument (visible in /proc), and no
+ * message names it: only the declared key and, on a mismatch, the key the seed is of (a
+ * public key).
+ */
+function publicKeySteps(): string[] {
+  return [
+    'if [ -n "${PUBLIC_KEY:-}" ]; then',
+    `  derived=$(printf '%s\\n' "$seed" | stellar-core sec-to-pub 2>/dev/null | tr -d '\\r' | grep -x 'G[${BASE32}]\\{55\\}' | tail -n 1) || derived=""`,
+    '  if [ -z "$derived" ]; then',
+    "    echo \"the seed Secret's key STELLAR_CORE_SEED is not a secret seed stellar-core accepts (stellar-core sec-to-pub derives no public key from it); spec.validatorConfig.publicKey is $PUBLIC_KEY: put that key's seed in the Secret; not starting\" >&2",
+    "    exit 1",
+    "  fi",
+    '  if [ "$derived" != "$PUBLIC_KEY" ]; then',
+    '    echo "the seed Secret\'s key STELLAR_CORE_SEED holds the seed of $derived, not of spec.validatorConfig.publicKey $PUBLIC_KEY: put the right seed in the Secret, or correct publicKey; not starting" >&2',
+    "    exit 1",
+    "  fi",
+    "fi",
   ];
 }
 

@@ -40,6 +40,8 @@ export interface StatefulSetInput {
   exporter?: ExporterSpec | undefined;
   /** history.publish: the archive server's port (history-server.ts); unset publishes nothing. */
   historyPort?: number | undefined;
+  /** spec.validatorConfig.publicKey: the init container refuses a seed of another key. */
+  publicKey?: string | undefined;
 }
 
 /** LiveConnect: connects new peers through stellar-core's admin port, without a restart. */
@@ -131,7 +133,10 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
                   PEERS_HASH_HISTORY_KEY,
                   coreConfigKey("${CONFIG_HASH}"),
                   undefined,
-                  { publishHistory: input.historyPort !== undefined },
+                  {
+                    publishHistory: input.historyPort !== undefined,
+                    checkPublicKey: input.publicKey !== undefined,
+                  },
                 ),
               ],
               env: [
@@ -143,6 +148,9 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
                   ? []
                   : [{ name: "PEERS_HASH", value: input.podPeersHash }]),
                 { name: "CONFIG_HASH", value: input.configHash },
+                ...(input.publicKey === undefined
+                  ? []
+                  : [{ name: "PUBLIC_KEY", value: input.publicKey }]),
               ],
               securityContext: { allowPrivilegeEscalation: false },
               volumeMounts: [

@@ -203,6 +203,92 @@ export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
     "Manual: quorumSet as written. Automatic: stellar-peers generates stellar-core's automatic quorum ([[HOME_DOMAINS]] and [[VALIDATORS]]) from the group's members that declare a publicKey, plus the organisations listed by the user.",
 });
 
+/** ValidatorQuality (stellar-core src/main/Config.h): a home domain's QUALITY. */
+export const QualitySchema = z.enum(["LOW", "MEDIUM", "HIGH", "CRITICAL"]).meta({
+  description:
+    "stellar-core's QUALITY of a home domain. HIGH and CRITICAL need every validator of the domain to publish history and at least 3 validators (Config::parseValidators, Config::generateQuorumSetHelper).",
+});
+
+/** A NAME of [[VALIDATORS]]: an alias stellar-core also gives the validator's archive. */
+const VALIDATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+const OrganizationValidatorSchema = z
+  .object({
+    name: z.string().regex(VALIDATOR_NAME).meta({
+      description:
+        "NAME: unique among the quorum's validators (letters, digits, '.', '_', '-'; a generated member is named <name>.<namespace>).",
+    }),
+    publicKey: z
+      .string()
+      .regex(/^G[A-Z2-7]{55}$/)
+      .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" })
+      .meta({ description: "PUBLIC_KEY (G...)." }),
+    address: z
+      .string()
+      .regex(PEER_ADDRESS)
+      .refine((text) => parsePeerAddress(text) !== undefined, {
+        message: "must be host[:port] with a port from 1 to 65535",
+      })
+      .optional()
+      .meta({ description: "ADDRESS: host[:port] stellar-core adds to its known peers." }),
+    history: z
+      .string()
+      .regex(/^https?:\/\/[^\s"'\\{}]+$/)
+      .optional()
+      .meta({
+        description:
+          'The validator\'s published history archive (http or https base URL), rendered as HISTORY = "curl -sf <url>/{0} -o {1}". Required for HIGH and CRITICAL.',
+      }),
+  })
+  .meta({ description: "One validator of another organisation." });
+
+const OrganizationSchema = z
+  .object({
+    homeDomain: z.string().max(253).regex(HOME_DOMAIN).meta({ description: "Its HOME_DOMAIN." }),
+    quality: QualitySchema.default("HIGH"),
+    validators: z.array(OrganizationValidatorSchema).min(1).max(64),
+  })
+  .meta({
+    description:
+      "Another organisation in the quorum: a [[HOME_DOMAINS]] entry and its [[VALIDATORS]].",
+  });
+
+export const AutomaticQuorumSchema = z
+  .object({
+    quality: QualitySchema.default("HIGH").meta({
+      description:
+        "QUALITY of this organisation's homeDomain, whose [[VALIDATORS]] are the group's members that declare a publicKey.",
+    }),
+    organizations: z.array(OrganizationSchema).max(32).optional().meta({
+      description:
+        "Other organisations in the quorum, as stellar-core's automatic form lists them (their stellar.toml says what to write).",
+    }),
+    unsafeQuorum: z.boolean().default(false).meta({
+      description:
+        "UNSAFE_QUORUM = true: lets stellar-core run a quorum it would refuse as unsafe (a group of 1 or 2, exactly two organisations: FAILURE_SAFETY 0). Only for those who mean it: one failure can then halt the quorum.",
+    }),
+  })
+  .meta({ description: "Settings of quorum: Automatic." });
+
+export type AutomaticQuorum = z.output<typeof AutomaticQuorumSchema>;
+
+/** The CEL of automaticQuorumProblems (below), on validatorConfig. */
+const AUTOMATIC_QUORUM_RULES = [
+  {
+    rule: "!has(self.quorum) || self.quorum != 'Automatic' || (!has(self.quorumSet) && has(self.homeDomain))",
+    message: "quorum: Automatic generates the quorum: it needs homeDomain and takes no quorumSet",
+  },
+  {
+    rule: "!has(self.automaticQuorum) || (has(self.quorum) && self.quorum == 'Automatic')",
+    message: "automaticQuorum is only read with quorum: Automatic",
+  },
+  {
+    rule: "!has(self.automaticQuorum) || !has(self.automaticQuorum.organizations) || !has(self.homeDomain) || self.automaticQuorum.organizations.all(o, o.homeDomain != self.homeDomain)",
+    message:
+      "automaticQuorum.organizations lists other organisations: not this validator's own homeDomain",
+  },
+];
+
 const ValidatorConfigSchema = z
   .object({
     seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
@@ -227,6 +313,7 @@ const ValidatorConfigSchema = z
           "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it.",
       }),
     quorum: QuorumModeSchema.optional(),
+    automaticQuorum: AutomaticQuorumSchema.optional(),
     history: HistorySchema.optional(),
     forceScp: z.boolean().default(false).meta({
       description:
@@ -274,8 +361,52 @@ const ValidatorConfigSchema = z
         rule: `!has(self.history) || !has(self.history.publish) || !self.history.publish || (has(self.history.port) ? self.history.port : ${DEFAULT_HISTORY_PUBLISH_PORT}) != (has(self.peerPort) ? self.peerPort : ${DEFAULT_PEER_PORT})`,
         message: "history.port must differ from peerPort: both listen in the validator's pod",
       },
+      ...AUTOMATIC_QUORUM_RULES,
     ],
   });
+
+/** The zod side of AUTOMATIC_QUORUM_RULES, with each problem's field. */
+function automaticQuorumProblems(
+  config: z.output<typeof ValidatorConfigSchema>,
+): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (config.quorum === "Automatic") {
+    if (config.quorumSet !== undefined) {
+      problems.push({
+        path: ["quorumSet"],
+        message:
+          "must not be set with quorum: Automatic, which generates the quorum (set quorum: Manual to write it by hand)",
+      });
+    }
+    if (config.homeDomain === undefined) {
+      problems.push({
+        path: ["homeDomain"],
+        message:
+          "is required with quorum: Automatic: the generated [[HOME_DOMAINS]] and [[VALIDATORS]] are of this domain",
+      });
+    }
+  } else if (config.automaticQuorum !== undefined) {
+    problems.push({
+      path: ["automaticQuorum"],
+      message: "is only read with quorum: Automatic; set quorum: Automatic or remove it",
+    });
+  }
+  const seen = new Set<string>();
+  for (const [index, organization] of (config.automaticQuorum?.organizations ?? []).entries()) {
+    if (organization.homeDomain === config.homeDomain || seen.has(organization.homeDomain)) {
+      problems.push({
+        path: ["automaticQuorum", "organizations", String(index), "homeDomain"],
+        message: `${organization.homeDomain} is ${
+          organization.homeDomain === config.homeDomain
+            ? "this validator's own homeDomain, whose validators are generated"
+            : "listed twice"
+        }`,
+      });
+    }
+    seen.add(organization.homeDomain);
+  }
+  return problems;
+}
 
 const LabelSelectorSchema = z
   .object({
@@ -444,6 +575,15 @@ export const StellarNodeSpecSchema = z
         path: ["validatorConfig", "history", "ingress"],
         message: "needs history.publish: true (there is no archive to serve)",
       });
+    }
+    if (spec.validatorConfig !== undefined) {
+      for (const problem of automaticQuorumProblems(spec.validatorConfig)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["validatorConfig", ...problem.path],
+          message: problem.message,
+        });
+      }
     }
     if (spec.nodeType === "Validator" && spec.validatorConfig?.seedSecretRef === undefined) {
       ctx.addIssue({

@@ -64,6 +64,62 @@ export const RolloutStatusSchema = z
     "x-kubernetes-preserve-unknown-fields": true,
   });
 
+/** A quorum as status.quorum shows it: counts and figures, never the list (a ConfigMap has it). */
+export const QuorumFiguresSchema = z
+  .object({
+    hash: z.string().meta({
+      description:
+        "SHA-256 of the quorum part of stellar-core.cfg ([[HOME_DOMAINS]], [[VALIDATORS]], [QUORUM_SET], NODE_NAMES, UNSAFE_QUORUM, FAILURE_SAFETY).",
+    }),
+    validators: z.int().meta({ description: "Validators in the quorum set, this one included." }),
+    topLevelEntries: z.int().meta({
+      description:
+        "Entries of the top-level quorum set (with [[VALIDATORS]]: one per home domain).",
+    }),
+    threshold: z.int().meta({ description: "The top-level threshold stellar-core computes." }),
+    failureSafety: z.int().meta({
+      description:
+        "Top-level entries that may fail before stellar-core stops agreeing (Config::validateConfig).",
+    }),
+    homeDomainValidators: z.int().optional().meta({
+      description: "Validators of this node's homeDomain in the quorum, this one included.",
+    }),
+    homeDomainThreshold: z.int().optional().meta({
+      description:
+        "How many of them must agree: a simple majority (Config::generateQuorumSetHelper, computeDefaultThreshold).",
+    }),
+    homeDomainCanLose: z.int().optional().meta({
+      description: "How many of them may be down while the organisation still agrees.",
+    }),
+  })
+  .meta({ description: "One quorum as stellar-core computes it from the config." });
+
+export const QuorumStatusSchema = z
+  .object({
+    joiningSince: dateTime.optional().meta({
+      description: "Since when this validator has run unsuspended (reset by a suspension).",
+    }),
+    inConsensusSince: dateTime.optional().meta({
+      description:
+        "When this validator was first seen Ready, i.e. in consensus (reset by a suspension).",
+    }),
+    inQuorumSince: dateTime.optional().meta({
+      description:
+        "Since when the group's generated quorums list this validator: once it has been in consensus, or from the start for a validator of a group that had never been in consensus (reset by a suspension).",
+    }),
+    running: QuorumFiguresSchema.optional().meta({
+      description: "The quorum of the config the pod template on the StatefulSet names.",
+    }),
+    pending: QuorumFiguresSchema.optional().meta({
+      description: "The quorum of a new config that waits for its turn to restart the pod.",
+    }),
+  })
+  .meta({
+    description:
+      "The quorum this validator runs with, the one it waits to apply, and what the group's automatic quorum needs to know of it.",
+    "x-kubernetes-preserve-unknown-fields": true,
+  });
+
 export const StellarNodeStatusSchema = z
   .object({
     observedGeneration: z.int().min(0).optional(),
@@ -94,6 +150,7 @@ export const StellarNodeStatusSchema = z
         "Where spec.externalPeering's Service is reachable, from the observed Service: the load balancer's hostname or IP and the peer port (LoadBalancer), or the allocated node port alone, e.g. :31234 (NodePort). Absent until allocated.",
     }),
     rollout: RolloutStatusSchema.optional(),
+    quorum: QuorumStatusSchema.optional(),
     conditions: z.array(ConditionSchema).meta({
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
@@ -106,6 +163,8 @@ export const StellarNodeStatusSchema = z
 
 export type StellarNodeStatus = z.output<typeof StellarNodeStatusSchema>;
 export type RolloutStatus = z.output<typeof RolloutStatusSchema>;
+export type QuorumStatus = z.output<typeof QuorumStatusSchema>;
+export type QuorumFigures = z.output<typeof QuorumFiguresSchema>;
 
 /** A status as observed: every field that fits the schema; the others are absent. */
 export type ObservedStatus = Omit<StellarNodeStatus, "conditions"> & {
@@ -118,11 +177,18 @@ export type ObservedStatus = Omit<StellarNodeStatus, "conditions"> & {
  */
 export function parseObservedStatus(raw: unknown): ObservedStatus {
   if (!isRecord(raw)) return { conditions: [] };
-  const { conditions: _conditions, rollout: _rollout, ...fields } = StellarNodeStatusSchema.shape;
+  const {
+    conditions: _conditions,
+    rollout: _rollout,
+    quorum: _quorum,
+    ...fields
+  } = StellarNodeStatusSchema.shape;
   const rollout = parseFields(RolloutStatusSchema.shape, raw["rollout"]);
+  const quorum = parseFields(QuorumStatusSchema.shape, raw["quorum"]);
   return {
     ...parseFields(fields, raw),
     ...(rollout === undefined ? {} : { rollout }),
+    ...(quorum === undefined ? {} : { quorum }),
     conditions: parseObservedConditions(raw["conditions"]),
   };
 }

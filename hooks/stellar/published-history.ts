@@ -1,5 +1,7 @@
 import type { HistoryIngress, StellarNodeSpec } from "../spec/stellar-node-spec.js";
 
+type HistorySpec = NonNullable<NonNullable<StellarNodeSpec["validatorConfig"]>["history"]>;
+
 /** Where a validator's own published history archive is read (spec.validatorConfig.history). */
 export interface PublishedHistory {
   /** Through the validator's Service, for readers in the cluster: its group's members. */
@@ -19,7 +21,7 @@ export interface PublishedHistory {
 export function publishedHistory(
   name: string,
   namespace: string,
-  spec: StellarNodeSpec,
+  spec: { validatorConfig?: { history?: HistorySpec | undefined } | undefined },
   clusterDomain: string,
 ): PublishedHistory | undefined {
   const history = spec.validatorConfig?.history;

@@ -100,6 +100,7 @@ export function renderPodChildren(input: PodChildrenInput): PodChildren {
       podPeersHash: input.podPeersHash,
       configHash: input.configHash,
       forceScp: validator?.forceScp ?? false,
+      publicKey: validator?.publicKey,
       sidecarImage:
         spec.peerDiscovery?.updateStrategy === "LiveConnect" ? input.sidecarImage : undefined,
       exporter: spec.metrics?.exporter?.enabled === true ? spec.metrics.exporter : undefined,

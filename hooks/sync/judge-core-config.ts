@@ -13,9 +13,17 @@ export type CoreConfigJudgement =
  * pod: the sync keeps the StatefulSet and the config as they run. QuorumSetValid then says
  * what stellar-core accepts but is risky.
  */
-export function judgeCoreConfig(coreConfig: string): CoreConfigJudgement {
+export function judgeCoreConfig(
+  coreConfig: string,
+  options?: { selfPublicKey?: string | undefined },
+): CoreConfigJudgement {
   const document = parse(coreConfig);
-  const verdict = checkCoreConfig(document);
+  const selfPublicKey = options?.selfPublicKey;
+  // With the node's declared key, a [[VALIDATORS]] entry of the node itself is caught.
+  const verdict = checkCoreConfig(
+    document,
+    selfPublicKey === undefined ? undefined : { selfPublicKey },
+  );
   if (!verdict.accepted) {
     const [first] = verdict.refusals;
     return {

@@ -82,7 +82,11 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
   }
   const image = resolveCoreImage(spec, options.coreImages);
   if (!image.ok) return refuse("UnknownVersion", image.message, spec);
-  const quorum = parseQuorumSet(spec.validatorConfig?.quorumSet, CORE_CONFIG_KEYS);
+  // quorum: Automatic generates the quorum from the group (sync.ts).
+  const quorum =
+    spec.validatorConfig?.quorum === "Automatic"
+      ? { ok: true as const, quorum: {} }
+      : parseQuorumSet(spec.validatorConfig?.quorumSet, CORE_CONFIG_KEYS);
   if (!quorum.ok) return refuse("InvalidQuorumSet", quorum.error, spec);
   return { valid: true, spec, image: image.image, quorum: quorum.quorum };
 }

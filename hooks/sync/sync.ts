@@ -4,9 +4,19 @@ import { knownPeersText } from "../discovery/plan-peers.js";
 import { sha256Hex } from "../hash.js";
 import type { SyncRequest, SyncResponse } from "../metacontroller/composite-hooks.js";
 import type { KubeObject } from "../kube/objects.js";
+import { mergeConditions } from "../kube/conditions.js";
 import { sortChildren } from "../metacontroller/observed-children.js";
 import { applyTransforms, type DesiredStateTransform } from "../metacontroller/transforms.js";
-import { DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
+import { AutomaticQuorumSchema, DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
+import { generateAutomaticQuorum } from "../discovery/automatic-quorum.js";
+import { quorumLatches } from "../discovery/quorum-admission.js";
+import { readyCondition } from "./readiness.js";
+import {
+  automaticQuorumAdvice,
+  automaticQuorumCondition,
+  quorumFigures,
+  runningConfig,
+} from "./quorum-status.js";
 import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import { renderCoreConfig } from "../stellar/core-config.js";
 import { DEFAULT_CORE_IMAGES } from "../stellar/core-images.js";
@@ -103,6 +113,31 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     return finish(request, refuse(request, observed, externalRefusal, discoveryChildren, options));
   }
 
+  // quorum: Automatic: the quorum is generated from the group's members (and the
+  // organisations listed); this node's own entry in the group's quorum is decided first.
+  const latches = quorumLatches({
+    previous: observed.status.quorum,
+    ready: readyCondition(name, observed.statefulSet, spec.suspended).status === "True",
+    suspended: spec.suspended,
+    now: options.now,
+    homeDomain: validator?.homeDomain,
+    members: plan.members,
+  });
+  const automatic =
+    validator?.quorum === "Automatic" && validator.homeDomain !== undefined
+      ? {
+          homeDomain: validator.homeDomain,
+          settings: validator.automaticQuorum ?? AutomaticQuorumSchema.parse({}),
+        }
+      : undefined;
+  const generated =
+    automatic === undefined
+      ? undefined
+      : generateAutomaticQuorum(automatic, spec, plan.members, {
+          clusterDomain: options.clusterDomain,
+          addressing: discovery.addressing,
+        });
+
   // Render the stellar-core config, and judge it by stellar-core's own rules: a config it
   // would refuse is never rolled onto the pod.
   const coreConfig = renderCoreConfig({
@@ -112,12 +147,36 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     peerPort: self.peerPort,
     homeDomain: validator?.homeDomain,
     historyArchives: historyArchives(spec.network, validator),
-    quorum: verdict.quorum,
+    quorum: generated?.content ?? verdict.quorum,
     publishHistory: validator?.history?.publish === true,
   });
-  const core = judgeCoreConfig(coreConfig);
+  const core = judgeCoreConfig(coreConfig, { selfPublicKey: validator?.publicKey });
   if (!core.accepted) {
-    return finish(request, refuse(request, observed, core, discoveryChildren, options));
+    if (automatic === undefined) {
+      return finish(request, refuse(request, observed, core, discoveryChildren, options));
+    }
+    // A refused generated quorum: why and how to fix it; this node's entry in the group's
+    // quorum is still published (a group that forms one by one needs it).
+    const refused = refuse(
+      request,
+      observed,
+      {
+        ...core,
+        message: `${core.message}. The quorum is generated (quorum: Automatic): ${automaticQuorumAdvice(core.message, automatic.settings)}`,
+      },
+      discoveryChildren,
+      options,
+    );
+    const status = refused.response.status;
+    return finish(request, {
+      ...refused,
+      response: {
+        ...refused.response,
+        ...(status === undefined
+          ? {}
+          : { status: { ...status, quorum: { ...status.quorum, ...latches } } }),
+      },
+    });
   }
   const configHash = sha256Hex(coreConfig);
 
@@ -184,9 +243,50 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     generation: parent.metadata.generation,
     now: options.now,
   });
+  // status.quorum: this node's entry in the group's quorum, and the figures of the quorum
+  // it runs with and of the one it waits to apply (counts only: the list is in the config).
+  const running = runningConfig(rollout.children, name);
+  const selfKey = validator?.publicKey;
+  const runningFigures = running === undefined ? undefined : quorumFigures(running, selfKey);
+  const desiredFigures =
+    running === coreConfig ? runningFigures : quorumFigures(coreConfig, selfKey);
+  const pendingFigures =
+    desiredFigures !== undefined && desiredFigures.hash !== runningFigures?.hash
+      ? desiredFigures
+      : undefined;
+  const quorumCondition =
+    automatic === undefined || generated === undefined
+      ? undefined
+      : automaticQuorumCondition(
+          automatic.homeDomain,
+          automatic.settings,
+          generated,
+          runningFigures,
+          desiredFigures,
+        );
+  const rolloutStatus = {
+    ...rollout.status,
+    quorum: {
+      ...latches,
+      ...(runningFigures === undefined ? {} : { running: runningFigures }),
+      ...(pendingFigures === undefined ? {} : { pending: pendingFigures }),
+    },
+    conditions:
+      quorumCondition === undefined
+        ? rollout.status.conditions.filter((c) => c.type !== "AutomaticQuorum")
+        : [
+            ...rollout.status.conditions.filter((c) => c.type !== "AutomaticQuorum"),
+            ...mergeConditions(
+              observed.status.conditions,
+              [quorumCondition],
+              options.now,
+              parent.metadata.generation,
+            ),
+          ],
+  };
   return finish(request, {
     response: {
-      status: rollout.status,
+      status: rolloutStatus,
       children: sortChildren(rollout.children),
       ...(rollout.resyncAfterSeconds === undefined
         ? {}

@@ -58,6 +58,7 @@ fatal() {
   log "default FATAL" "Please report this bug along with this log file if this was not expected"
   exit 1
 }
+if [ "$command" = sec-to-pub ]; then exec "${process.execPath}" ${root}/sec-to-pub.mjs; fi
 [ -r "$conf" ] || fatal "No config file $conf found"
 log "default INFO" "Config from $conf"
 case "$command" in
@@ -80,6 +81,64 @@ case "$command" in
 esac
 `;
 }
+
+/**
+ * stellar-core v27.1.0's `sec-to-pub` (runSecToPub -> priv2pub, src/main/dumpxdr.cpp): reads
+ * one line of standard input (readSecret: std::getline when stdin is no terminal), decodes
+ * it as a seed strkey (SecretKey::fromStrKeySeed: version byte 18 << 3, 32 bytes, CRC16
+ * checksum, 56 characters) and prints the ed25519 public key as a G... strkey on standard
+ * output; a bad seed prints "invalid seed" on standard error, and either way it exits 0.
+ * Node's crypto derives the key, so a matching seed matches for real.
+ */
+const FAKE_SEC_TO_PUB = `
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const crc16 = (bytes) => {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+};
+const decode = (text) => {
+  const out = [];
+  let buffer = 0, bits = 0;
+  for (const char of text) {
+    const value = ALPHABET.indexOf(char);
+    if (value < 0) return undefined;
+    buffer = ((buffer << 5) | value) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { bits -= 8; out.push((buffer >> bits) & 0xff); }
+  }
+  return Buffer.from(out);
+};
+const encode = (bytes) => {
+  let out = "", buffer = 0, bits = 0;
+  for (const byte of bytes) {
+    buffer = ((buffer << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) { bits -= 5; out += ALPHABET[(buffer >> bits) & 31]; }
+  }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  return out;
+};
+const line = readFileSync(0, "utf8").split("\\n")[0];
+const bytes = line.length === 56 ? decode(line) : undefined;
+const valid = bytes !== undefined && bytes.length === 35 && bytes[0] === 18 << 3 &&
+  crc16(bytes.subarray(0, 33)) === bytes.readUInt16LE(33);
+if (!valid) {
+  process.stderr.write("invalid seed\\n");
+} else {
+  const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), bytes.subarray(1, 33)]);
+  const jwk = createPublicKey(createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).export({ format: "jwk" });
+  const payload = Buffer.concat([Buffer.from([6 << 3]), Buffer.from(jwk.x, "base64url")]);
+  const checksum = Buffer.alloc(2);
+  checksum.writeUInt16LE(crc16(payload));
+  process.stdout.write(encode(Buffer.concat([payload, checksum])) + "\\n");
+}
+`;
 
 const FAST: ConfigMapWait = { pollSeconds: 0.01, waitSeconds: 60 };
 
@@ -107,6 +166,7 @@ function setup(
   writeFileSync(join(root, "peers/peers-hash-history"), history.map((h) => `${h}\n`).join(""));
   writeFileSync(join(root, "config/stellar-core.cfg"), config);
   writeFileSync(join(root, "bin/stellar-core"), fakeStellarCore(root));
+  writeFileSync(join(root, "sec-to-pub.mjs"), FAKE_SEC_TO_PUB);
   chmodSync(join(root, "bin/stellar-core"), 0o755);
   // Records each wait, so tests see the script poll without timing it.
   writeFileSync(
@@ -114,7 +174,9 @@ function setup(
     `#!/bin/sh\necho "$1" >> ${root}/sleep.log\nexec ${REAL_SLEEP} "$1"\n`,
   );
   chmodSync(join(root, "bin/sleep"), 0o755);
-  const script = initScript("peers-hash", "peers-hash-history", configFile, wait)
+  const script = initScript("peers-hash", "peers-hash-history", configFile, wait, {
+    checkPublicKey: true,
+  })
     .replaceAll("/etc/stellar/peers", join(root, "peers"))
     .replaceAll("/etc/stellar/config", join(root, "config"))
     .replaceAll("/run/stellar", join(root, "run"))
@@ -416,5 +478,79 @@ describe("init container script", () => {
         assert.throws(() => initScript("a", "b", "c", wait));
       }
     });
+  });
+});
+
+/**
+ * Seeds and the public keys they belong to, from the Stellar SDKs' own tests (the PHP SDK's
+ * ExampleTest::testKeypair and py-stellar's test_account_from_secret), so the fake
+ * sec-to-pub is checked against keys a real implementation derived.
+ */
+const KEYPAIRS = [
+  {
+    seed: "SAA2U5UFW65DW3MLVX734BUQIHAWANQNBLTFT47X2NVVBCN7X6QC5AOG",
+    publicKey: "GD4JRFLPF4AGYQTLCMZ7Q7DRLGQZQTGWOOKDUCNRVKG66G5ZVYYFT76M",
+  },
+  {
+    seed: "SABS6T5RZCOGXH6RZJM6BNHAN7KXVK6VKJRUPBW2KFABEWDBTIEPCRUO",
+    publicKey: "GAO4R7CQGQAV2BEPPQ2LRQP3ANUFOJOBNDEM7AAVCWZA5IIUKIO2FKR5",
+  },
+] as const;
+
+describe("init container script: the seed belongs to spec.validatorConfig.publicKey", () => {
+  it("the fake sec-to-pub derives the keys real implementations derive, and exits 0 on a bad seed", () => {
+    const { root } = setup(PEERS, [], CONFIG);
+    const secToPub = (input: string) =>
+      spawnSync(join(root, "bin/stellar-core"), ["sec-to-pub"], { input, encoding: "utf8" });
+    for (const pair of KEYPAIRS) {
+      const result = secToPub(`${pair.seed}\n`);
+      assert.equal(result.status, 0);
+      assert.equal(result.stdout, `${pair.publicKey}\n`);
+    }
+    const bad = secToPub(`${KEYPAIRS[0].seed.slice(0, 55)}A\n`);
+    assert.deepEqual([bad.status, bad.stdout, bad.stderr], [0, "", "invalid seed\n"]);
+  });
+
+  for (const pair of KEYPAIRS) {
+    it(`starts when the seed is of the declared key (${pair.publicKey.slice(0, 8)}...)`, () => {
+      const pod = node();
+      const result = pod.start({ NODE_SEED: `${pair.seed}\n`, PUBLIC_KEY: pair.publicKey });
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(pod.coreCommands(), ["sec-to-pub", "new-db"]);
+      assert.equal(parse(pod.file("run/stellar-core.cfg") ?? "")["NODE_SEED"], pair.seed);
+    });
+  }
+
+  it("refuses a seed of another key: names both public keys, never the seed", () => {
+    const pod = node();
+    const [mine, theirs] = KEYPAIRS;
+    const result = pod.start({ NODE_SEED: theirs.seed, PUBLIC_KEY: mine.publicKey });
+    assert.equal(result.status, 1);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `holds the seed of ${theirs.publicKey}, not of spec.validatorConfig.publicKey ${mine.publicKey}`,
+      ),
+    );
+    assert.ok(!(result.stdout + result.stderr).includes(theirs.seed.slice(0, 12)), result.stderr);
+    assert.equal(pod.file("run/stellar-core.cfg"), undefined, "nothing assembled");
+    assert.deepEqual(pod.coreCommands(), ["sec-to-pub"], "no new-db, no run");
+  });
+
+  it("refuses a seed stellar-core rejects (bad checksum, though S + 55 base32 characters)", () => {
+    const pod = node();
+    const badChecksum = `${KEYPAIRS[0].seed.slice(0, 55)}A`;
+    const result = pod.start({ NODE_SEED: badChecksum, PUBLIC_KEY: KEYPAIRS[0].publicKey });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /not a secret seed stellar-core accepts/);
+    assert.match(result.stderr, new RegExp(`publicKey is ${KEYPAIRS[0].publicKey}`));
+    assert.ok(!result.stderr.includes(badChecksum.slice(0, 12)), result.stderr);
+    assert.equal(pod.file("run/stellar-core.cfg"), undefined);
+  });
+
+  it("asks nothing of stellar-core when no publicKey is declared", () => {
+    const pod = node();
+    assert.equal(pod.start().status, 0);
+    assert.deepEqual(pod.coreCommands(), ["new-db"]);
   });
 });
