@@ -1,10 +1,11 @@
 import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
-import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
+import { NetworkSchema, NodeTypeSchema, ValidatorConfigFields } from "../spec/stellar-node-spec.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
+import type { QuorumFacts } from "./automatic-quorum-members.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -34,6 +35,8 @@ export interface PeerCandidate {
   suspended: boolean;
   deleting: boolean;
   peerPort: number;
+  /** What decides whether the node is in an automatic quorum (automatic-quorum-members.ts). */
+  quorumFacts: QuorumFacts;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
 }
@@ -92,7 +95,9 @@ export function projectRelatedNode(object: unknown): unknown {
       ]);
       if ("validatorConfig" in spec) {
         const config = spec["validatorConfig"];
-        projectedSpec["validatorConfig"] = isRecord(config) ? pick(config, ["peerPort"]) : config;
+        projectedSpec["validatorConfig"] = isRecord(config)
+          ? pick(config, ["peerPort", "publicKey", "homeDomain", "quorum"])
+          : config;
       }
       projected["spec"] = projectedSpec;
     } else {
@@ -183,7 +188,22 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     suspended: spec["suspended"] === true,
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
+    quorumFacts: readQuorumFacts(validatorConfig),
     published: readPublished(object["status"]),
+  };
+}
+
+/** The fields listedInAutomaticQuorum reads, each only when it is what the spec allows. */
+function readQuorumFacts(validatorConfig: Record<string, unknown>): QuorumFacts {
+  const publicKey = ValidatorConfigFields.publicKey.safeParse(validatorConfig["publicKey"]).data;
+  const homeDomain = ValidatorConfigFields.homeDomain.safeParse(validatorConfig["homeDomain"]).data;
+  const quorum = ValidatorConfigFields.quorum.safeParse(validatorConfig["quorum"]).data;
+  return {
+    validatorConfig: {
+      ...(publicKey === undefined ? {} : { publicKey }),
+      ...(homeDomain === undefined ? {} : { homeDomain }),
+      ...(quorum === undefined ? {} : { quorum }),
+    },
   };
 }
 

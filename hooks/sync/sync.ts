@@ -16,6 +16,7 @@ import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import { renderDiscoveryChildren, renderPodChildren } from "./desired-children.js";
 import { frozenChildren } from "./frozen-children.js";
 import { judgeCoreConfig } from "./judge-core-config.js";
+import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
@@ -86,6 +87,8 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     staticPeers: validator?.knownPeers ?? [],
     related: request.related,
     clusterDomain: options.clusterDomain,
+    quorumFacts: spec,
+    overlay: validator?.overlay,
   });
   const discoveryChildren = renderDiscoveryChildren(name, namespace, spec, plan, observed);
   if (!verdict.valid) {
@@ -138,6 +141,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     plan,
     configHash,
     quorumCondition: core.quorumCondition,
+    peerConnectionsCondition: judgePeerSettings(plan, coreConfig),
     manualSteps: pod.manualSteps,
     observed,
     now: options.now,
