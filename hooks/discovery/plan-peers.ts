@@ -113,7 +113,7 @@ export function planPeers(input: PeerPlanInput): PeerPlan {
 
 /**
  * KNOWN_PEERS as the peers ConfigMap holds it: one host:port per line, each ending in a
- * newline. The init container recomputes its hash with sha256sum, so this text is the hash's.
+ * newline (the LiveConnect sidecar reads it). The peers hash is of peers.toml, not of this.
  */
 export function knownPeersText(peers: readonly Peer[]): string {
   return peers.map((peer) => `${formatPeerAddress(peer)}\n`).join("");
