@@ -1,7 +1,13 @@
 import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
-import { NetworkSchema, NodeTypeSchema, ValidatorConfigFields } from "../spec/stellar-node-spec.js";
+import {
+  HOME_DOMAIN,
+  NetworkSchema,
+  NodeTypeSchema,
+  PUBLIC_KEY,
+} from "../spec/stellar-node-spec.js";
+import { isPublicKey } from "../stellar/strkey.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
@@ -193,16 +199,21 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
   };
 }
 
-/** The fields listedInAutomaticQuorum reads, each only when it is what the spec allows. */
+/**
+ * The fields listedInAutomaticQuorum reads, each only when it is what the spec allows (the
+ * spec's own checks, without zod: a request may carry thousands of nodes).
+ */
 function readQuorumFacts(validatorConfig: Record<string, unknown>): QuorumFacts {
-  const publicKey = ValidatorConfigFields.publicKey.safeParse(validatorConfig["publicKey"]).data;
-  const homeDomain = ValidatorConfigFields.homeDomain.safeParse(validatorConfig["homeDomain"]).data;
-  const quorum = ValidatorConfigFields.quorum.safeParse(validatorConfig["quorum"]).data;
+  const { publicKey, homeDomain, quorum } = validatorConfig;
   return {
     validatorConfig: {
-      ...(publicKey === undefined ? {} : { publicKey }),
-      ...(homeDomain === undefined ? {} : { homeDomain }),
-      ...(quorum === undefined ? {} : { quorum }),
+      ...(typeof publicKey === "string" && PUBLIC_KEY.test(publicKey) && isPublicKey(publicKey)
+        ? { publicKey }
+        : {}),
+      ...(typeof homeDomain === "string" && homeDomain.length <= 253 && HOME_DOMAIN.test(homeDomain)
+        ? { homeDomain }
+        : {}),
+      ...(quorum === "Manual" || quorum === "Automatic" ? { quorum } : {}),
     },
   };
 }

@@ -19,7 +19,7 @@ const RESERVED_POD_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
  * validators).
  */
 // No lookahead: the API server checks CRD patterns with Go's RE2.
-const HOME_DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+export const HOME_DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
@@ -88,6 +88,9 @@ const HistorySchema = z
       }),
   })
   .meta({ description: "The validator's own history archive." });
+
+/** A public key's form; the StrKey checksum is checked apart (isPublicKey). */
+export const PUBLIC_KEY = /^G[A-Z2-7]{55}$/;
 
 /** stellar-core's quorum forms: a hand-written quorumSet, or one generated from the group. */
 export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
@@ -242,9 +245,6 @@ const ValidatorConfigSchema = z
       },
     ],
   });
-
-/** The validatorConfig fields read one by one from other nodes' specs (discovery). */
-export const ValidatorConfigFields = ValidatorConfigSchema.shape;
 
 const LabelSelectorSchema = z
   .object({

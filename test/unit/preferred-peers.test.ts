@@ -109,6 +109,19 @@ describe("group members are preferred peers", () => {
     assert.equal(parse(data["peers.toml"] ?? "")["TARGET_PEER_CONNECTIONS"], 11);
   });
 
+  it("a member whose publicKey fails its StrKey checksum is not taken for a quorum member", () => {
+    const self = stellarNode("a", {
+      validatorConfig: { quorum: "Automatic", homeDomain: "example.org", publicKey: KEYS[0] },
+    });
+    const badKey = `${KEYS[1].slice(0, -1)}${KEYS[1].endsWith("A") ? "B" : "A"}`;
+    const related = [
+      self,
+      stellarNode("b", { validatorConfig: { homeDomain: "example.org", publicKey: badKey } }),
+    ];
+    const data = peersData(syncResponse(syncRequest(self, { related }), OPTIONS), "a");
+    assert.equal(data["PREFERRED_PEERS"], `${pod("b")}\n`);
+  });
+
   it("without quorum: Automatic on self, a member's publicKey changes nothing", () => {
     const self = stellarNode("a", { validatorConfig: { homeDomain: "example.org" } });
     const related = [
