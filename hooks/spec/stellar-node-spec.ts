@@ -19,7 +19,8 @@ const RESERVED_POD_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
  * validators).
  */
 // No lookahead: the API server checks CRD patterns with Go's RE2.
-export const HOME_DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+export const HOME_DOMAIN =
+  /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
