@@ -7,7 +7,7 @@ import {
 import { formatPeerAddress } from "../stellar/peer-address.js";
 import { publishedHistory } from "../stellar/published-history.js";
 import type { QuorumContent } from "../stellar/quorum-set.js";
-import { listedInAutomaticQuorum } from "./automatic-quorum-members.js";
+import { admittedToQuorum, listedInAutomaticQuorum } from "./automatic-quorum-members.js";
 import { podAddress } from "./peers.js";
 import type { PeerCandidate } from "./related-nodes.js";
 
@@ -81,11 +81,7 @@ export function generateAutomaticQuorum(
       );
       continue;
     }
-    // A member whose own sync has not published yet (created in the same apply) counts
-    // as in the quorum: a group that forms together must count each other. A newcomer to a
-    // running group is out again at its first status, before anyone can restart for it
-    // (the rollout waits for its fingerprint and its readiness).
-    const admitted = facts?.inQuorumSince !== undefined || member.published === undefined;
+    const admitted = admittedToQuorum(member);
     if (!admitted || facts?.publicKey === undefined) {
       joining.push(key);
       continue;

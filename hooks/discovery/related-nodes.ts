@@ -1,7 +1,13 @@
 import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
-import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
+import {
+  HOME_DOMAIN,
+  NetworkSchema,
+  NodeTypeSchema,
+  PUBLIC_KEY,
+} from "../spec/stellar-node-spec.js";
+import { isPublicKey } from "../stellar/strkey.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
@@ -11,6 +17,7 @@ import {
   readQuorumFacts,
   type MemberQuorumFacts,
 } from "./quorum-facts.js";
+import type { QuorumFacts } from "./automatic-quorum-members.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -44,6 +51,8 @@ export interface PeerCandidate {
   externalNodePort: number | undefined;
   /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
   allocatedNodePort: number | undefined;
+  /** What decides whether the node is in an automatic quorum (automatic-quorum-members.ts). */
+  quorumFacts: QuorumFacts;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
   /** What the automatic quorum reads of it (quorum-facts.ts). */
@@ -105,7 +114,7 @@ export function projectRelatedNode(object: unknown): unknown {
       if ("validatorConfig" in spec) {
         const config = spec["validatorConfig"];
         projectedSpec["validatorConfig"] = isRecord(config)
-          ? pick(config, ["peerPort", ...QUORUM_SPEC_FIELDS])
+          ? pick(config, ["peerPort", "quorum", ...QUORUM_SPEC_FIELDS])
           : config;
       }
       if ("externalPeering" in spec) {
@@ -214,6 +223,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     peerPort: rawPort,
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
+    quorumFacts: readQuorumMembership(validatorConfig),
     published: readPublished(object["status"]),
     quorum: readQuorumFacts(spec, object["status"]),
   };
@@ -228,6 +238,25 @@ function readAllocatedNodePort(status: unknown): number | undefined {
   const address = isRecord(status) ? status["externalAddress"] : undefined;
   const match = typeof address === "string" ? /^:([0-9]{1,5})$/.exec(address) : null;
   return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * The fields listedInAutomaticQuorum reads, each only when it is what the spec allows (the
+ * spec's own checks, without zod: a request may carry thousands of nodes).
+ */
+function readQuorumMembership(validatorConfig: Record<string, unknown>): QuorumFacts {
+  const { publicKey, homeDomain, quorum } = validatorConfig;
+  return {
+    validatorConfig: {
+      ...(typeof publicKey === "string" && PUBLIC_KEY.test(publicKey) && isPublicKey(publicKey)
+        ? { publicKey }
+        : {}),
+      ...(typeof homeDomain === "string" && homeDomain.length <= 253 && HOME_DOMAIN.test(homeDomain)
+        ? { homeDomain }
+        : {}),
+      ...(quorum === "Manual" || quorum === "Automatic" ? { quorum } : {}),
+    },
+  };
 }
 
 function readPublished(raw: unknown): PublishedRollout | undefined {

@@ -26,7 +26,8 @@ const RESERVED_POD_PORTS = [ADMIN_HTTP_PORT, SIDECAR_METRICS_PORT] as const;
  * validators).
  */
 // No lookahead: the API server checks CRD patterns with Go's RE2.
-const HOME_DOMAIN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+export const HOME_DOMAIN =
+  /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 /**
  * The StellarNode spec, declared once. The CRD's openAPIV3Schema and schemas/ are
@@ -197,6 +198,9 @@ const HistorySchema = z
     ],
   });
 
+/** A public key's form; the StrKey checksum is checked apart (isPublicKey). */
+export const PUBLIC_KEY = /^G[A-Z2-7]{55}$/;
+
 /** stellar-core's quorum forms: a hand-written quorumSet, or one generated from the group. */
 export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
   description:
@@ -289,6 +293,83 @@ const AUTOMATIC_QUORUM_RULES = [
   },
 ];
 
+/**
+ * The largest TARGET_PEER_CONNECTIONS stellar-core never lowers: Config::adjust caps it at
+ * MAX_ADDITIONAL_PEER_CONNECTIONS / 3 + 3, and MAX_ADDITIONAL_PEER_CONNECTIONS is at most
+ * 65535 (src/main/Config.cpp, v27.1.0).
+ */
+export const MAX_TARGET_PEER_CONNECTIONS = Math.floor(65535 / 3) + 3;
+
+export const OverlaySchema = z
+  .object({
+    targetPeerConnections: z
+      .int()
+      .min(1)
+      .max(MAX_TARGET_PEER_CONNECTIONS)
+      .optional()
+      .meta({
+        description: `Outbound connections to peers that are not preferred (stellar-core's TARGET_PEER_CONNECTIONS without the preferred peers; default 8). The rendered TARGET_PEER_CONNECTIONS is this plus one per preferred peer, so the group never takes the slots of the rest of the network. At most ${MAX_TARGET_PEER_CONNECTIONS} (65535 / 3 + 3, Config::adjust).`,
+      }),
+    maxAdditionalPeerConnections: z.int().min(0).max(65535).optional().meta({
+      description:
+        "Inbound connections from peers that are not preferred (stellar-core's MAX_ADDITIONAL_PEER_CONNECTIONS without the preferred peers). Unset: stellar-core's default, 8 x the rendered TARGET_PEER_CONNECTIONS. Set: rendered as this plus one per preferred peer, and at least 3 x (TARGET_PEER_CONNECTIONS - 3), the least Config::adjust accepts without lowering the target. Must allow targetPeerConnections: targetPeerConnections <= maxAdditionalPeerConnections / 3 + 3.",
+    }),
+    preferredPeersOnly: z.boolean().default(false).meta({
+      description:
+        "PREFERRED_PEERS_ONLY: connect to preferred peers only (the group, preferredPeers, preferredPeerKeys). With none of them the validator connects to no one; condition PeerConnections says so.",
+    }),
+    preferredPeers: z
+      .array(
+        z
+          .string()
+          .regex(PEER_ADDRESS)
+          .refine((text) => parsePeerAddress(text) !== undefined, {
+            message: "must be host[:port] with a port from 1 to 65535",
+          }),
+      )
+      .optional()
+      .meta({
+        description:
+          "Preferred peers (host[:port]) besides the group's members, which are preferred by themselves: rendered in PREFERRED_PEERS.",
+      }),
+    preferredPeerKeys: z
+      .array(
+        z
+          .string()
+          .regex(/^G[A-Z2-7]{55}$/)
+          .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" }),
+      )
+      .optional()
+      .meta({
+        description:
+          "PREFERRED_PEER_KEYS: peers preferred by their public key (G...), whatever their address.",
+      }),
+  })
+  .superRefine((overlay, ctx) => {
+    const target = overlay.targetPeerConnections ?? 8;
+    const additional = overlay.maxAdditionalPeerConnections;
+    if (additional !== undefined && target > Math.floor(additional / 3) + 3) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxAdditionalPeerConnections"],
+        message: `${additional} allows at most ${Math.floor(additional / 3) + 3} outbound connections (MAX_ADDITIONAL_PEER_CONNECTIONS / 3 + 3, Config::adjust), fewer than targetPeerConnections ${target}: stellar-core would lower the target; raise maxAdditionalPeerConnections to at least ${3 * (target - 3)}`,
+      });
+    }
+  })
+  .meta({
+    description:
+      "stellar-core's overlay settings. The group's other members are always preferred peers (PREFERRED_PEERS, or [[VALIDATORS]] with quorum: Automatic); these settings come on top.",
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.maxAdditionalPeerConnections) || (has(self.targetPeerConnections) ? self.targetPeerConnections : 8) <= self.maxAdditionalPeerConnections / 3 + 3",
+        message:
+          "targetPeerConnections (default 8) must be at most maxAdditionalPeerConnections / 3 + 3, or stellar-core lowers it (Config::adjust)",
+      },
+    ],
+  });
+
+export type Overlay = z.output<typeof OverlaySchema>;
+
 const ValidatorConfigSchema = z
   .object({
     seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
@@ -315,6 +396,7 @@ const ValidatorConfigSchema = z
     quorum: QuorumModeSchema.optional(),
     automaticQuorum: AutomaticQuorumSchema.optional(),
     history: HistorySchema.optional(),
+    overlay: OverlaySchema.optional(),
     forceScp: z.boolean().default(false).meta({
       description:
         "Custom networks only: start consensus from this node's own ledger instead of waiting to hear the network (stellar-core run without --wait-for-consensus). For the first node of a new network; a node that joins a running network must leave it false.",

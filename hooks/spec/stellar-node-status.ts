@@ -131,7 +131,8 @@ export const StellarNodeStatusSchema = z
       description: "status.peers shows only the first 64 peers; the X-peers ConfigMap has all.",
     }),
     peersHash: z.string().optional().meta({
-      description: "SHA-256 of the peers ConfigMap's KNOWN_PEERS.",
+      description:
+        "SHA-256 of what stellar-core reads of the peers ConfigMap (peers.toml: KNOWN_PEERS, PREFERRED_PEERS and the overlay settings); with PodIP addressing, of the same text with each member's name for its IP.",
     }),
     appliedPeersHash: z.string().optional().meta({
       description:

@@ -16,6 +16,12 @@ export const RENDERED_CORE_KEYS = [
   "LOG_FILE_PATH",
   "HISTORY",
   "KNOWN_PEERS",
+  // peers.toml (stellar/peers-toml.ts), from discovery and spec.validatorConfig.overlay.
+  "PREFERRED_PEERS",
+  "PREFERRED_PEER_KEYS",
+  "PREFERRED_PEERS_ONLY",
+  "TARGET_PEER_CONNECTIONS",
+  "MAX_ADDITIONAL_PEER_CONNECTIONS",
   "NODE_SEED",
 ] as const;
 

@@ -31,8 +31,7 @@ export function renderDiscoveryChildren(
       name,
       namespace,
       labels,
-      plan.peers,
-      plan.peersHash,
+      plan,
       peersHashHistory(observed.peersConfigMap, plan.peersHash),
     ),
     renderPeerService(

@@ -76,7 +76,7 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
   if (selfListed !== undefined) {
     return refuse(
       "InvalidSpec",
-      `spec.validatorConfig.knownPeers lists ${selfListed}, this node's own address: stellar-core refuses to connect to itself; remove it`,
+      `spec.validatorConfig.knownPeers or overlay.preferredPeers lists ${selfListed}, this node's own address: stellar-core refuses to connect to itself; remove it`,
       spec,
     );
   }
@@ -101,7 +101,10 @@ function ownAddressAmongKnownPeers(
     host: podAddress(parent.metadata.name, parent.metadata.namespace ?? "default", clusterDomain),
     port: spec.validatorConfig?.peerPort ?? DEFAULT_PEER_PORT,
   };
-  return spec.validatorConfig?.knownPeers?.find((text) => {
+  return [
+    ...(spec.validatorConfig?.knownPeers ?? []),
+    ...(spec.validatorConfig?.overlay?.preferredPeers ?? []),
+  ].find((text) => {
     const address = parsePeerAddress(text);
     return address !== undefined && address.host === own.host && address.port === own.port;
   });

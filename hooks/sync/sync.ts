@@ -32,6 +32,7 @@ import {
 } from "./external-service.js";
 import { frozenChildren } from "./frozen-children.js";
 import { judgeCoreConfig } from "./judge-core-config.js";
+import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
@@ -103,6 +104,8 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     staticPeers: validator?.knownPeers ?? [],
     related: request.related,
     clusterDomain: options.clusterDomain,
+    quorumFacts: spec,
+    overlay: validator?.overlay,
   });
   const discoveryChildren = renderDiscoveryChildren(name, namespace, spec, plan, observed);
   if (!verdict.valid) {
@@ -210,6 +213,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
       plan,
       configHash,
       quorumCondition: core.quorumCondition,
+      peerConnectionsCondition: judgePeerSettings(plan, coreConfig),
       manualSteps: pod.manualSteps,
       observed,
       now: options.now,

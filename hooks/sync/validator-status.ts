@@ -13,6 +13,8 @@ export interface ValidatorStatusInput {
   configHash: string;
   /** What stellar-core's rules say of the quorum it accepts (judge-core-config.ts). */
   quorumCondition: ConditionInput;
+  /** The preferred peers and connection numbers (judge-peer-settings.ts). */
+  peerConnectionsCondition: ConditionInput;
   manualSteps: readonly string[];
   observed: ObservedState;
   now: Date;
@@ -28,6 +30,7 @@ export function validatorStatus(input: ValidatorStatusInput): StellarNodeStatus 
   const conditions: ConditionInput[] = [
     { type: "Valid", status: "True", reason: "SpecValid", message: "the spec is valid" },
     input.quorumCondition,
+    input.peerConnectionsCondition,
     readyCondition(input.name, observed.statefulSet, input.suspended),
     specAppliedCondition(input.manualSteps),
   ];

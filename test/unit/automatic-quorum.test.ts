@@ -254,6 +254,7 @@ describe("quorum: Automatic, a newcomer enters once in consensus", () => {
           published: undefined,
           externalNodePort: undefined,
           allocatedNodePort: undefined,
+          quorumFacts: { validatorConfig: { homeDomain: DOMAIN } },
           quorum: {
             publicKey: undefined,
             publicKeyInvalid: false,

@@ -52,12 +52,23 @@ describe("sync of a valid validator", () => {
     assert.equal(service["publishNotReadyAddresses"], true);
   });
 
-  it("hashes exactly the KNOWN_PEERS and stellar-core.cfg bytes on the pod template", () => {
+  it("hashes exactly the peers.toml and stellar-core.cfg bytes on the pod template", () => {
     const peers = child(response, "ConfigMap", "a-peers")["data"] as Record<string, string>;
     const config = child(response, "ConfigMap", "a-config")["data"] as Record<string, string>;
     assert.equal(peers["KNOWN_PEERS"], "b-0.b.stellar.svc.cluster.local:11625\n");
     assert.equal(peers["peer_count"], "1");
-    assert.equal(peers["peers.toml"], 'KNOWN_PEERS = ["b-0.b.stellar.svc.cluster.local:11625"]\n');
+    // b is a group member, so it is preferred too, and takes an outbound slot on top of
+    // stellar-core's default 8 (stellar/peer-connections.ts).
+    assert.equal(
+      peers["peers.toml"],
+      [
+        'KNOWN_PEERS = ["b-0.b.stellar.svc.cluster.local:11625"]',
+        'PREFERRED_PEERS = ["b-0.b.stellar.svc.cluster.local:11625"]',
+        "TARGET_PEER_CONNECTIONS = 9",
+        "",
+      ].join("\n"),
+    );
+    assert.equal(peers["PREFERRED_PEERS"], "b-0.b.stellar.svc.cluster.local:11625\n");
     assert.deepEqual(JSON.parse(peers["peers.json"] ?? ""), [
       {
         name: "b",
@@ -65,11 +76,12 @@ describe("sync of a valid validator", () => {
         address: "b-0.b.stellar.svc.cluster.local",
         port: 11625,
         source: "discovered",
+        preferred: "PREFERRED_PEERS",
       },
     ]);
     assert.equal(
       podAnnotations(response, "a")["stellar.org/peers-hash"],
-      sha256Hex(peers["KNOWN_PEERS"] ?? ""),
+      sha256Hex(peers["peers.toml"] ?? ""),
     );
     assert.equal(
       podAnnotations(response, "a")["stellar.org/config-hash"],

@@ -5,7 +5,9 @@ export type RefusalFamily =
   | "UnsafeQuorum"
   | "InvalidValidators"
   | "NoHistoryArchive"
-  | "InvalidHomeDomain";
+  | "InvalidHomeDomain"
+  /** The overlay keys (overlay-settings.ts); the renderer never writes a refused one. */
+  | "InvalidPeerSettings";
 
 /** Which rule a failed read belongs to, for the reads shared by several rules. */
 export interface RuleOrigin {

@@ -50,10 +50,22 @@ scenario(
           `${self}-peers must not list ${self} itself`,
         );
         assert.equal(configMap.data?.["peer_count"], "1");
+        // The other member is a preferred peer too (issue 16), with its outbound slot on
+        // top of stellar-core's default 8 (docs/preferred-peers.md).
         assert.equal(
           configMap.data?.["peers.toml"],
-          `KNOWN_PEERS = ["${peerAddress(ns, other)}"]\n`,
+          [
+            `KNOWN_PEERS = ["${peerAddress(ns, other)}"]`,
+            `PREFERRED_PEERS = ["${peerAddress(ns, other)}"]`,
+            "TARGET_PEER_CONNECTIONS = 9",
+            "",
+          ].join("\n"),
           `${self}-peers peers.toml`,
+        );
+        assert.equal(
+          configMap.data?.["PREFERRED_PEERS"],
+          `${peerAddress(ns, other)}\n`,
+          `${self}-peers PREFERRED_PEERS lists the other member`,
         );
         assert.deepEqual(
           JSON.parse(configMap.data?.["peers.json"] ?? "null"),
@@ -64,6 +76,7 @@ scenario(
               address: `${other}-0.${other}.${ns}.svc.cluster.local`,
               port: 11625,
               source: "discovered",
+              preferred: "PREFERRED_PEERS",
             },
           ],
           `${self}-peers peers.json`,
