@@ -88,88 +88,76 @@ export function readPeerCandidates(related: unknown, defaultNamespace: string): 
  * BENCHMARKS.md). Anything that is not a record is returned as it is.
  */
 export function projectRelatedNode(object: unknown): unknown {
-  if (!isRecord(object)) return object;
-  const { metadata, spec, status } = object;
-  const projected: Record<string, unknown> = pick(object, ["apiVersion", "kind"]);
-  if ("metadata" in object) {
-    projected["metadata"] = isRecord(metadata)
-      ? pick(metadata, [
-          "name",
-          "namespace",
-          "uid",
-          "labels",
-          "creationTimestamp",
-          "deletionTimestamp",
-        ])
-      : metadata;
-  }
-  if ("spec" in object) {
-    if (isRecord(spec)) {
-      const projectedSpec = pick(spec, [
-        "network",
-        "customNetworkPassphrase",
-        "nodeType",
-        "suspended",
-      ]);
-      if ("validatorConfig" in spec) {
-        const config = spec["validatorConfig"];
-        projectedSpec["validatorConfig"] = isRecord(config)
-          ? pick(config, ["peerPort", "quorum", ...QUORUM_SPEC_FIELDS])
-          : config;
-      }
-      if ("externalPeering" in spec) {
-        const external = spec["externalPeering"];
-        projectedSpec["externalPeering"] = isRecord(external)
-          ? pick(external, ["nodePort"])
-          : external;
-      }
-      projected["spec"] = projectedSpec;
-    } else {
-      projected["spec"] = spec;
-    }
-  }
-  if ("status" in object) {
-    if (isRecord(status)) {
-      const projectedStatus = pick(status, [
-        "peersHash",
-        "appliedPeersHash",
-        "configHash",
-        "externalAddress",
-      ]);
-      if ("rollout" in status) {
-        const rollout = status["rollout"];
-        projectedStatus["rollout"] = isRecord(rollout)
-          ? pick(rollout, [
-              "groupFingerprint",
-              "ready",
-              "unreadySince",
-              "templateHash",
-              "appliedTemplateHash",
-            ])
-          : rollout;
-      }
-      if ("quorum" in status) {
-        const quorum = status["quorum"];
-        projectedStatus["quorum"] = isRecord(quorum) ? pick(quorum, QUORUM_STATUS_FIELDS) : quorum;
-      }
-      if ("conditions" in status) {
-        const conditions = status["conditions"];
-        // readPublished reads the first Valid condition only.
-        const valid = Array.isArray(conditions)
-          ? conditions.find((c) => isRecord(c) && c["type"] === "Valid")
-          : undefined;
-        projectedStatus["conditions"] = Array.isArray(conditions)
-          ? valid === undefined
-            ? []
-            : [valid]
-          : conditions;
-      }
-      projected["status"] = projectedStatus;
-    } else {
-      projected["status"] = status;
-    }
+  return projectLevel(object, RELATED_NODE_PROJECTION);
+}
+
+/** Marks status.conditions: only the first condition of type Valid is kept (readPublished). */
+export const FIRST_VALID_CONDITION = "first Valid condition";
+
+/**
+ * One level of a related StellarNode as discovery reads it: the keys kept whole, and the
+ * keys cut down further (in this order, after `keep`).
+ */
+export interface NodeProjection {
+  readonly keep: readonly string[];
+  readonly nested?: Readonly<Record<string, NodeProjection | typeof FIRST_VALID_CONDITION>>;
+}
+
+/**
+ * Every field readPeerCandidates reads (toCandidate, readPublished, readQuorumFacts,
+ * readQuorumMembership), level by level: the one list both projectRelatedNode and the
+ * sync hook's lean body reader (http/lean-related-node.ts) follow, so a field discovery
+ * starts to read is kept by both.
+ */
+export const RELATED_NODE_PROJECTION: NodeProjection = {
+  keep: ["apiVersion", "kind"],
+  nested: {
+    metadata: {
+      keep: ["name", "namespace", "uid", "labels", "creationTimestamp", "deletionTimestamp"],
+    },
+    spec: {
+      keep: ["network", "customNetworkPassphrase", "nodeType", "suspended"],
+      nested: {
+        validatorConfig: { keep: ["peerPort", "quorum", ...QUORUM_SPEC_FIELDS] },
+        externalPeering: { keep: ["nodePort"] },
+      },
+    },
+    status: {
+      keep: ["peersHash", "appliedPeersHash", "configHash", "externalAddress"],
+      nested: {
+        rollout: {
+          keep: [
+            "groupFingerprint",
+            "ready",
+            "unreadySince",
+            "templateHash",
+            "appliedTemplateHash",
+          ],
+        },
+        quorum: { keep: QUORUM_STATUS_FIELDS },
+        conditions: FIRST_VALID_CONDITION,
+      },
+    },
+  },
+};
+
+function projectLevel(value: unknown, projection: NodeProjection): unknown {
+  if (!isRecord(value)) return value;
+  const projected = pick(value, projection.keep);
+  for (const [key, nested] of Object.entries(projection.nested ?? {})) {
+    if (!(key in value)) continue;
+    projected[key] =
+      nested === FIRST_VALID_CONDITION
+        ? firstValidCondition(value[key])
+        : projectLevel(value[key], nested);
   }
   return projected;
+}
+
+function firstValidCondition(conditions: unknown): unknown {
+  if (!Array.isArray(conditions)) return conditions;
+  const valid: unknown = conditions.find((c) => isRecord(c) && c["type"] === "Valid");
+  return valid === undefined ? [] : [valid];
 }
 
 function pick(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

@@ -2,6 +2,7 @@ import { isAscii } from "node:buffer";
 import { projectRelatedNode } from "../discovery/related-nodes.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { isRecord } from "../kube/objects.js";
+import { NodeScanner } from "./lean-related-node.js";
 import { relatedNodeProblem, type RelatedNodeProblem } from "./poisoned-keys.js";
 
 /** A sync request parsed lean, and the related StellarNodes it left out. */
@@ -20,9 +21,11 @@ const SUSPECT = /__proto__|constructor|\\u00/;
  * A request carries the whole group: thousands of related StellarNodes with their
  * managedFields, annotations and status. Holding all of them while the sync runs made
  * garbage collection and memory the largest cost of a large request (BENCHMARKS.md). So
- * each related StellarNode is parsed on its own and cut down at once to what discovery
- * reads (projectRelatedNode); one whose text could spell a poisoned key is parsed and
- * checked on its own, and left out if it holds one (hook-body.ts). Undefined, to parse the
+ * each related StellarNode is read from the bytes as what discovery reads of it
+ * (lean-related-node.ts, the same as projectRelatedNode of the parsed object): the rest is
+ * checked to be JSON and skipped without being built. One whose text could spell a poisoned
+ * key, or that nests too deep, is parsed whole on its own and judged (relatedNodeProblem),
+ * and left out if it must be (hook-body.ts). Undefined, to parse the
  * body whole, for anything that is not plainly a sync request (not an object, duplicate
  * keys outside the related nodes, a suspect key outside them, a piece JSON.parse refuses).
  */
@@ -32,6 +35,10 @@ export function parseLean(body: Buffer): LeanBody | undefined {
   let related = 0;
   let groups = 0;
   try {
+    // Pieces are decoded one by one, as small strings; an ASCII body as latin1 (a copy).
+    const encoding = isAscii(body) ? "latin1" : "utf8";
+    const text = (from: number, to?: number): string => body.toString(encoding, from, to);
+    const scanner = new NodeScanner(body, encoding);
     const end = walkObject(body, skipSpace(body, 0), (key, at) => {
       if (key !== "related" || related++ > 0 || body[at] !== 0x7b) return endOfValue(body, at);
       return walkObject(body, at, (groupKey, groupAt) => {
@@ -39,18 +46,20 @@ export function parseLean(body: Buffer): LeanBody | undefined {
           return endOfValue(body, groupAt);
         }
         return walkObject(body, groupAt, (name, nodeAt) => {
-          const nodeEnd = endOfValue(body, nodeAt);
-          entries.push({ key: name, start: nodeAt, end: nodeEnd });
-          return nodeEnd;
+          const scanned = scanner.scan(nodeAt);
+          if ("tooDeep" in scanned) {
+            const nodeEnd = endOfValue(body, nodeAt);
+            entries.push({ key: name, start: nodeAt, end: nodeEnd, node: undefined });
+            return nodeEnd;
+          }
+          entries.push({ key: name, start: nodeAt, end: scanned.end, node: scanned.node });
+          return scanned.end;
         });
       });
     });
     if (skipSpace(body, end) !== body.length) return undefined;
     // JSON.parse takes the last of duplicate keys: leave those bodies to it.
     if (related !== 1 || groups !== 1) return undefined;
-    // Pieces are decoded one by one, as small strings; an ASCII body as latin1 (a copy).
-    const encoding = isAscii(body) ? "latin1" : "utf8";
-    const text = (from: number, to?: number): string => body.toString(encoding, from, to);
     // The body with every related StellarNode replaced by {}: it checks the whole structure.
     const parts: string[] = [];
     let position = 0;
@@ -68,11 +77,13 @@ export function parseLean(body: Buffer): LeanBody | undefined {
     const skipped: LeanBody["skipped"] = [];
     // In order, so that of duplicate keys the last wins, as in JSON.parse.
     for (const entry of entries) {
-      const piece = text(entry.start, entry.end);
-      const node: unknown = JSON.parse(piece);
+      let node: unknown = entry.node;
+      // The per-node fallback: parsed whole, every key and level judged.
+      const whole = node === undefined;
+      if (whole) node = JSON.parse(text(entry.start, entry.end));
       const problem = relatedNodeProblem(node);
       if (problem === undefined) {
-        group[entry.key] = projectRelatedNode(node);
+        group[entry.key] = whole ? projectRelatedNode(node) : node;
       } else {
         Reflect.deleteProperty(group, entry.key);
         skipped.push({ key: entry.key, reason: problem });
@@ -89,6 +100,8 @@ interface Member {
   /** The value's span in the text. */
   start: number;
   end: number;
+  /** Its projection, read from the bytes (lean-related-node.ts); undefined to parse it whole. */
+  node: Record<string, unknown> | undefined;
 }
 
 const QUOTE = 0x22;

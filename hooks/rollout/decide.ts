@@ -92,12 +92,22 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
     const remaining = Math.max(1, Math.ceil(input.settleSeconds - settledFor));
+    // No countdown in the message: a status that changes at every sync would be written
+    // at every sync, and each write makes Metacontroller sync every member.
     return wait(current, pendingSince, undefined, remaining, {
       reason: "Settling",
-      message: `it waits ${remaining}s more to be stable for ${input.settleSeconds}s (spec.peerDiscovery.settleSeconds)`,
+      message: `it waits to be stable for ${input.settleSeconds}s (spec.peerDiscovery.settleSeconds), pending since ${pendingSince}`,
     });
   }
-  let unavailable: string[] = [];
+  // Which member a wait names is for people (status.rollout.waitingFor and the message);
+  // the decision is the same whichever is named. Every status write of a member makes
+  // Metacontroller sync every member, so the one named is the one that changes least
+  // while the group rolls one at a time: the first member (in the group's order) that
+  // has not published this group, else the nearest earlier member still pending (a
+  // member waits on it from settling to its restart, while those before it restart).
+  let unpublished: MemberState | undefined;
+  let earlierPending: MemberState | undefined;
+  const unavailable: string[] = [];
   let soonestStuck = Number.POSITIVE_INFINITY;
   for (const member of input.others) {
     if (!member.valid) continue;
@@ -106,20 +116,27 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
         ? 0
         : (now.getTime() - Date.parse(member.unreadySince)) / 1000;
     if (!member.ready && unreadyFor >= input.stuckAfterSeconds) continue;
-    if (!member.ready) soonestStuck = Math.min(soonestStuck, input.stuckAfterSeconds - unreadyFor);
+    if (!member.ready) {
+      soonestStuck = Math.min(soonestStuck, input.stuckAfterSeconds - unreadyFor);
+      unavailable.push(member.key);
+    }
     if (!member.published || member.groupFingerprint !== input.groupFingerprint) {
-      return wait(current, pendingSince, member.key, resyncFor(soonestStuck), {
-        reason: "WaitingForGroup",
-        message: `waiting for ${member.key} to see the same group of validators (it has not published this group's fingerprint yet; all members need the same peerDiscovery scope and groupSelector)`,
-      });
+      unpublished ??= member;
+    } else if (member.earlier && member.pending) {
+      earlierPending = member;
     }
-    if (member.earlier && member.pending) {
-      return wait(current, pendingSince, member.key, resyncFor(soonestStuck), {
-        reason: "WaitingForGroup",
-        message: `waiting for ${member.key}, ahead in the group's order, to restart with its own new pod template first`,
-      });
-    }
-    if (!member.ready) unavailable = [...unavailable, member.key];
+  }
+  if (unpublished !== undefined) {
+    return wait(current, pendingSince, unpublished.key, resyncFor(soonestStuck), {
+      reason: "WaitingForGroup",
+      message: `waiting for ${unpublished.key} to see the same group of validators (it has not published this group's fingerprint yet; all members need the same peerDiscovery scope and groupSelector)`,
+    });
+  }
+  if (earlierPending !== undefined) {
+    return wait(current, pendingSince, earlierPending.key, resyncFor(soonestStuck), {
+      reason: "WaitingForGroup",
+      message: `waiting for ${earlierPending.key}, ahead in the group's order, to restart with its own new pod template first`,
+    });
   }
   if (unavailable.length >= input.maxUnavailable) {
     return wait(current, pendingSince, unavailable[0], resyncFor(soonestStuck), {

@@ -151,14 +151,14 @@ function templateAppliedCondition(
       ? "; new peers are connected at runtime (LiveConnect), without a restart"
       : "";
   if (decision.wait === undefined) {
+    // The same message in the sync that applies a new template and in the next, which sees
+    // it on the StatefulSet: one status write fewer per restart (each costs a sync of every
+    // member). What changed was said while it waited, and the pod's restart shows in Ready.
     return {
       type: "TemplateApplied",
       status: "True",
       reason: "Applied",
-      message:
-        changes.length === 0
-          ? `the StatefulSet carries the current pod template${live}`
-          : `the new pod template (${what}) is on the StatefulSet; the pod restarts with it${live}`,
+      message: `the StatefulSet carries the current pod template${live}`,
     };
   }
   return {

@@ -89,7 +89,7 @@ function bodies(): [string, string][] {
     ["BOM", `\uFEFF${compact}`],
     ["malformed", "{not json"],
   ];
-  for (const statusPeers of ["full", "none"] as const) {
+  for (const statusPeers of ["capped", "full", "none"] as const) {
     for (const n of [3, 100, 400]) {
       const group = buildGroup({ n, statusPeers });
       const make = requestMaker(group, relatedJson(group));

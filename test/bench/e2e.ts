@@ -1,21 +1,23 @@
 /**
- * `npm run bench -- --e2e`: convergence on the real cluster harness (test/e2e/cluster/):
- * the time from creating a validator to every other validator's `X-peers` ConfigMap
- * listing it, for groups of 3, 10 and 30, several joins each.
+ * `npm run bench -- --e2e`: what a membership event costs on the real cluster harness
+ * (test/e2e/cluster/: API server, Metacontroller, kwok). For groups of 3, 10, 30 and 50
+ * (members after a join), size - 1 validators run Ready on kwok; then one joins and is
+ * deleted again. For each event: the sync requests the hook server answered (its request
+ * counter) and its CPU seconds (/proc), up to every member's X-peers listing (dropping) the
+ * member (the discovery burst), until no sync came for 2 s, and up to the last member Ready
+ * on the template of its new list (the whole event, the paced rollout included).
  *
- * Needs the cluster up (`bash test/e2e/cluster/up.sh`) with Metacontroller running, and the
- * product's CRD and CompositeController (manifests/overlays/local, applied if missing). It
- * uses the hook server on 127.0.0.1:18080 if one answers there (an e2e run's), else starts
- * one from dist/ and stops it at the end. Each group lives in its own namespace
- * bench-e2e-<size>-<random> (without the e2e label, so e2e runs leave it alone), deleted at
- * the end. Volume claims name a storage class no volume has, so the benchmark takes no
- * volume from the harness's pool; the peers ConfigMap does not wait for pods.
+ * Needs the cluster up with Metacontroller and the product's controllers (an e2e run leaves
+ * them) and a free pool of volumes (a group of 50 takes 50; E2E_PV_COUNT): run it while no
+ * e2e run holds the lock, so that it starts its own hook server from dist/:
+ * `flock /tmp/stellar-peers-e2e.lock npm run bench -- --e2e`. Each group lives in its own
+ * namespace bench-e2e-<size>-<random> (without the e2e label), deleted at the end.
  *
- *   npm run bench -- --e2e [--sizes=3,10,30] [--runs=5]
+ *   npm run bench -- --e2e [--sizes=3,10,30,50] [--runs=1] [--settle=15]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -26,31 +28,18 @@ import {
   spawnKubectl,
   type KubeList,
 } from "../e2e/support/kube.js";
-import { validatorObjects } from "../e2e/support/stellar.js";
+import { createValidatorsWith } from "../e2e/support/rollout.js";
 import { REPO_ROOT } from "./server-runner.js";
 import { bytes, median, ms, table } from "./stats.js";
 
 const HOOK_ORIGIN = "http://127.0.0.1:18080";
 const RESULTS = join(REPO_ROOT, "bench-results");
-const READY_FILE = "/tmp/harness-ready";
-/** The earlier operator re-read the namespace every 30 s. */
-const EARLIER_POLL_SECONDS = 30;
+const CLUSTER_ENV = join(REPO_ROOT, ".cluster", "env");
 
 const log = (text: string): void => void process.stderr.write(`[bench e2e] ${text}\n`);
 
 function address(namespace: string, name: string): string {
   return `${name}-0.${name}.${namespace}.svc.cluster.local:11625`;
-}
-
-/** A StellarNode and its seed Secret, with claims no volume of the pool can satisfy. */
-function validator(namespace: string, name: string): object[] {
-  return validatorObjects(namespace, name).map((object) => {
-    const o = object as { kind: string; spec?: { storage?: Record<string, unknown> } };
-    if (o.kind === "StellarNode" && o.spec?.storage) {
-      o.spec.storage = { storageClass: "bench-e2e-no-volumes", size: "1Gi" };
-    }
-    return object;
-  });
 }
 
 /**
@@ -146,24 +135,6 @@ async function hookSyncCount(): Promise<number | undefined> {
   }
 }
 
-interface JoinResult {
-  size: number;
-  run: number;
-  /** From just before `kubectl apply` of the new validator to the last member listing it. */
-  convergenceMs: number;
-  /** The first member listing it. */
-  firstMs: number;
-  /** How long `kubectl apply` took (a process start and one request), part of the above. */
-  applyMs: number;
-  /** Sync requests the hook server answered until convergence (all traffic, if shared). */
-  syncs: number | undefined;
-  /**
-   * ... and until no sync came for 2 s: the burst the join sets off. The quorum-safe rollout
-   * that follows (after settleSeconds, one member at a time) is not in it.
-   */
-  syncsUntilQuiet: number | undefined;
-}
-
 /** Waits until the hook server has answered no sync for `quietMs`; its count then. */
 async function waitForQuiet(quietMs: number, timeoutMs: number): Promise<number | undefined> {
   let last = await hookSyncCount();
@@ -190,8 +161,21 @@ async function hookServerUp(): Promise<boolean> {
   }
 }
 
-export async function ensureHookServer(): Promise<{ own: boolean; stop: () => Promise<void> }> {
-  if (await hookServerUp()) return { own: false, stop: async () => undefined };
+export async function ensureHookServer(): Promise<{
+  own: boolean;
+  pid: number | undefined;
+  stop: () => Promise<void>;
+}> {
+  if (await hookServerUp()) {
+    // An e2e run's server (test/e2e/run.sh writes its pid here).
+    const pidFile = join(REPO_ROOT, ".cluster", "pids", "hooks.pid");
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) : Number.NaN;
+    return {
+      own: false,
+      pid: Number.isInteger(pid) ? pid : undefined,
+      stop: async () => undefined,
+    };
+  }
   const child = spawn(process.execPath, [join(REPO_ROOT, "dist", "hooks", "main.js")], {
     cwd: REPO_ROOT,
     env: {
@@ -209,6 +193,7 @@ export async function ensureHookServer(): Promise<{ own: boolean; stop: () => Pr
   }
   return {
     own: true,
+    pid: child.pid,
     stop: async () => {
       child.kill("SIGTERM");
       await sleep(500);
@@ -232,59 +217,236 @@ export async function ensureController(): Promise<void> {
   ]);
 }
 
-async function measureGroup(size: number, runs: number): Promise<JoinResult[]> {
+/** Each member's rollout status, from one `kubectl get stellarnodes -w` watch. */
+class StatusWatch {
+  private buffered = "";
+  readonly states = new Map<string, MemberStatus>();
+  /** Updates of the namespace's StellarNodes seen (status writes, mostly). */
+  updates = 0;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
+  }
+
+  static start(namespace: string): StatusWatch {
+    return new StatusWatch(
+      spawnKubectl([
+        "get",
+        "stellarnodes",
+        "-n",
+        namespace,
+        "-w",
+        "--output-watch-events",
+        "-o",
+        "jsonpath={.type}|{.object.metadata.name}|{.object.status.pendingRestart}|{.object.status.rollout.ready}|{.object.status.rollout.templateHash}|{.object.status.rollout.appliedTemplateHash}|{.object.status.rollout.groupSize}" +
+          '{"\\u0001\\n"}',
+      ]),
+    );
+  }
+
+  private receive(chunk: string): void {
+    this.buffered += chunk;
+    let end: number;
+    while ((end = this.buffered.indexOf("\u0001\n")) >= 0) {
+      const record = this.buffered.slice(0, end);
+      this.buffered = this.buffered.slice(end + 2);
+      const [type, name, pending, ready, desired, applied, groupSize] = record.split("|");
+      if (name === undefined) continue;
+      if (type === "MODIFIED") this.updates++;
+      if (type === "DELETED") {
+        this.states.delete(name);
+        continue;
+      }
+      this.states.set(name, {
+        settled: pending === "false" && ready === "true" && desired !== "" && desired === applied,
+        groupSize: Number(groupSize),
+      });
+    }
+  }
+
+  /** Every member runs Ready on the template of a group of `members.length`, nothing pending. */
+  settled(members: readonly string[]): boolean {
+    return members.every((name) => {
+      const state = this.states.get(name);
+      return state?.settled === true && state.groupSize === members.length;
+    });
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+interface MemberStatus {
+  settled: boolean;
+  groupSize: number;
+}
+
+/** The hook server's CPU seconds (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+interface EventResult {
+  size: number;
+  event: "join" | "delete";
+  run: number;
+  /** From the create (delete) to every member's X-peers listing (dropping) the member. */
+  discoveryMs: number;
+  discoverySyncs: number | undefined;
+  /** Sync requests from the create until none came for 2 s (at most until settleSeconds). */
+  burstSyncs: number | undefined;
+  /** From the create (delete) to the last member Ready on the template of its new list. */
+  wholeMs: number;
+  wholeSyncs: number | undefined;
+  wholeCpuSeconds: number | undefined;
+  /** StellarNode updates the watch saw in the whole event (status writes). */
+  statusWrites: number;
+}
+
+const quietOrDeadline = async (quietMs: number, deadline: number): Promise<number | undefined> =>
+  waitForQuiet(quietMs, Math.max(quietMs, deadline - performance.now()));
+
+async function measureEvent(
+  kind: "join" | "delete",
+  run: number,
+  namespace: string,
+  members: readonly string[],
+  joiner: string,
+  spec: Record<string, unknown>,
+  watches: { peers: PeersWatch; statuses: StatusWatch },
+  hookPid: number | undefined,
+  settleSeconds: number,
+): Promise<EventResult> {
+  const after = kind === "join" ? [...members, joiner] : [...members];
+  const joinerAddress = address(namespace, joiner);
+  const syncs0 = await waitForQuiet(2000, 120_000);
+  const cpu0 = cpuSeconds(hookPid);
+  const updates0 = watches.statuses.updates;
+  const t0 = performance.now();
+  if (kind === "join") {
+    await createValidatorsWith(namespace, [joiner], spec);
+  } else {
+    await kubectl(["delete", "stellarnode", joiner, "-n", namespace, "--wait=false"]);
+  }
+  await waitUntil(
+    `${namespace}: every member ${kind === "join" ? "lists" : "drops"} ${joiner}`,
+    () =>
+      kind === "join"
+        ? watches.peers.converged(namespace, after)
+        : members.every((m) => !watches.peers.lists.get(`${m}-peers`)?.has(joinerAddress)),
+    300_000,
+  );
+  const discoveryMs = performance.now() - t0;
+  const discoverySyncs = await hookSyncCount();
+  const burst = await quietOrDeadline(2000, t0 + settleSeconds * 1000);
+  await waitUntil(
+    `${namespace}: every member Ready on the template of its new list`,
+    () => watches.statuses.settled(after),
+    1_200_000,
+  );
+  const wholeMs = performance.now() - t0;
+  const syncs1 = await hookSyncCount();
+  const cpu1 = cpuSeconds(hookPid);
+  const minus = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined || b === undefined ? undefined : a - b;
+  const result: EventResult = {
+    size: members.length + 1,
+    event: kind,
+    run,
+    discoveryMs,
+    discoverySyncs: minus(discoverySyncs, syncs0),
+    burstSyncs: minus(burst, syncs0),
+    wholeMs,
+    wholeSyncs: minus(syncs1, syncs0),
+    wholeCpuSeconds: minus(cpu1, cpu0),
+    statusWrites: watches.statuses.updates - updates0,
+  };
+  log(
+    `group of ${result.size}, ${kind} ${run}: discovery ${ms(discoveryMs)} ms (${result.discoverySyncs} syncs), burst ${result.burstSyncs} syncs, whole ${ms(wholeMs)} ms (${result.wholeSyncs} syncs, ${result.wholeCpuSeconds?.toFixed(2)} CPU s, ${result.statusWrites} status writes)`,
+  );
+  return result;
+}
+
+async function recyclePvs(): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const child = spawn("bash", [join(REPO_ROOT, "test", "e2e", "cluster", "recycle-pvs.sh")], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    child.on("exit", () => resolve());
+  });
+}
+
+/**
+ * A group of `size` (after a join): size - 1 validators run Ready, then one joins and is
+ * deleted again, `runs` times; each event measured from the apply to the last member Ready
+ * on the template of its new list.
+ */
+async function measureGroup(
+  size: number,
+  runs: number,
+  settleSeconds: number,
+  hookPid: number | undefined,
+): Promise<EventResult[]> {
   const namespace = `bench-e2e-${size}-${randomBytes(3).toString("hex")}`;
+  const spec = { peerDiscovery: { settleSeconds } };
+  await recyclePvs();
   await applyObjects([{ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }]);
-  const watch = PeersWatch.start(namespace);
-  const results: JoinResult[] = [];
+  const peers = PeersWatch.start(namespace);
+  const statuses = StatusWatch.start(namespace);
+  const results: EventResult[] = [];
   try {
     const members = Array.from({ length: size - 1 }, (_, i) => `v${String(i).padStart(2, "0")}`);
-    if (members.length > 0) {
-      await applyObjects(members.flatMap((name) => validator(namespace, name)));
-    }
+    if (members.length > 0) await createValidatorsWith(namespace, members, spec);
     await waitUntil(
-      `${namespace}: the first ${members.length} validators list each other`,
-      () => watch.converged(namespace, members),
-      300_000,
+      `${namespace}: the first ${members.length} validators list each other and run Ready`,
+      () => peers.converged(namespace, members) && statuses.settled(members),
+      900_000,
     );
-    log(`${namespace}: group of ${members.length} converged; joining one validator ${runs} times`);
+    log(
+      `${namespace}: group of ${members.length} runs Ready; one joins and leaves ${runs} time(s)`,
+    );
     for (let run = 0; run < runs; run++) {
       const joiner = `join-${run}`;
-      const joinerAddress = address(namespace, joiner);
-      const syncs0 = await waitForQuiet(2000, 60_000); // the previous change has settled
-      const t0 = performance.now();
-      await applyObjects(validator(namespace, joiner));
-      const applied = performance.now();
-      await waitUntil(
-        `${namespace}: every member lists ${joiner}`,
-        () => members.every((m) => watch.listedSince.get(`${m}-peers`)?.has(joinerAddress)),
-        120_000,
-      );
-      const times = members.map((m) => watch.listedSince.get(`${m}-peers`)!.get(joinerAddress)!);
-      const syncs1 = await hookSyncCount();
-      const syncs2 = await waitForQuiet(2000, 60_000);
-      const result: JoinResult = {
-        size,
-        run,
-        convergenceMs: Math.max(...times, t0) - t0,
-        firstMs: Math.min(...times) - t0,
-        applyMs: applied - t0,
-        syncs: syncs0 === undefined || syncs1 === undefined ? undefined : syncs1 - syncs0,
-        syncsUntilQuiet: syncs0 === undefined || syncs2 === undefined ? undefined : syncs2 - syncs0,
-      };
-      log(`group of ${size}, join ${run}: ${ms(result.convergenceMs)} ms`);
-      results.push(result);
-      // Leave the group as it was: the joiner goes, and everybody drops it.
-      await kubectl(["delete", "stellarnode", joiner, "-n", namespace, "--wait=false"]);
-      await waitUntil(
-        `${namespace}: every member drops ${joiner}`,
-        () => members.every((m) => !watch.lists.get(`${m}-peers`)?.has(joinerAddress)),
-        120_000,
+      const watches = { peers, statuses };
+      results.push(
+        await measureEvent(
+          "join",
+          run,
+          namespace,
+          members,
+          joiner,
+          spec,
+          watches,
+          hookPid,
+          settleSeconds,
+        ),
+        await measureEvent(
+          "delete",
+          run,
+          namespace,
+          members,
+          joiner,
+          spec,
+          watches,
+          hookPid,
+          settleSeconds,
+        ),
       );
     }
   } finally {
-    watch.stop();
-    await kubectl(["delete", "namespace", namespace, "--wait=false", "--ignore-not-found"]).catch(
+    peers.stop();
+    statuses.stop();
+    await kubectl(["delete", "namespace", namespace, "--wait=true", "--timeout=300s"]).catch(
       (error: unknown) => log(`could not delete ${namespace}: ${String(error)}`),
     );
   }
@@ -294,10 +456,16 @@ async function measureGroup(size: number, runs: number): Promise<JoinResult[]> {
 export async function main(args: readonly string[]): Promise<void> {
   const option = (name: string): string | undefined =>
     args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const sizes = (option("sizes") ?? "3,10,30").split(",").map(Number);
-  const runs = Number(option("runs") ?? 5);
-  if (!existsSync(READY_FILE)) {
-    throw new Error(`${READY_FILE} is missing: the cluster harness is not ready`);
+  const sizes = (option("sizes") ?? "3,10,30,50").split(",").map(Number);
+  const runs = Number(option("runs") ?? 1);
+  const settleSeconds = Number(option("settle") ?? 15);
+  if (
+    !existsSync(CLUSTER_ENV) ||
+    !/^E2E_METACONTROLLER=running$/m.test(readFileSync(CLUSTER_ENV, "utf8"))
+  ) {
+    throw new Error(
+      `${CLUSTER_ENV} does not say Metacontroller runs: bring the harness up (test/e2e/run.sh)`,
+    );
   }
   const nodes = await getJson<KubeList<unknown>>(["get", "nodes"]);
   log(`cluster has ${nodes.items.length} node(s)`);
@@ -305,33 +473,20 @@ export async function main(args: readonly string[]): Promise<void> {
   const hooks = await ensureHookServer();
   log(
     hooks.own
-      ? "started a hook server on 127.0.0.1:18080"
-      : "using the hook server on 127.0.0.1:18080",
+      ? `started a hook server on 127.0.0.1:18080 (pid ${hooks.pid})`
+      : `using the hook server on 127.0.0.1:18080 (pid ${hooks.pid ?? "unknown: no CPU figures"})`,
   );
   const startedAt = new Date().toISOString();
-  const joins: JoinResult[] = [];
+  const events: EventResult[] = [];
   try {
-    for (const size of sizes) joins.push(...(await measureGroup(size, runs)));
+    for (const size of sizes) {
+      events.push(...(await measureGroup(size, runs, settleSeconds, hooks.pid)));
+    }
   } finally {
     await hooks.stop();
   }
-  const groups = sizes.map((size) => {
-    const mine = joins.filter((j) => j.size === size);
-    const conv = mine.map((j) => j.convergenceMs);
-    return {
-      size,
-      runs: mine.length,
-      medianMs: median(conv),
-      minMs: Math.min(...conv),
-      maxMs: Math.max(...conv),
-      medianFirstMs: median(mine.map((j) => j.firstMs)),
-      medianApplyMs: median(mine.map((j) => j.applyMs)),
-      medianSyncs: median(mine.map((j) => j.syncs ?? Number.NaN)),
-      medianSyncsUntilQuiet: median(mine.map((j) => j.syncsUntilQuiet ?? Number.NaN)),
-    };
-  });
   const results = {
-    benchmark: "stellar-peers convergence on the e2e cluster",
+    benchmark: "stellar-peers: what a membership event costs, on the e2e cluster",
     command: `npm run bench -- ${args.join(" ")}`,
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -343,52 +498,68 @@ export async function main(args: readonly string[]): Promise<void> {
       loadAverageAtStart: loadavg(),
     },
     hookServer: hooks.own ? "started by the benchmark" : "already running (shared)",
-    earlierOperator: {
-      pollSeconds: EARLIER_POLL_SECONDS,
-      expectedMedianMs: (EARLIER_POLL_SECONDS / 2) * 1000,
-      worstMs: EARLIER_POLL_SECONDS * 1000,
-    },
-    groups,
-    joins,
+    settleSeconds,
+    events,
   };
   mkdirSync(RESULTS, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, "-");
   writeFileSync(join(RESULTS, `e2e-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(RESULTS, "e2e-latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const out = [
-    `stellar-peers convergence on the e2e cluster, ${startedAt}`,
-    `${results.machine.nproc} x ${results.machine.cpuModel}, ${bytes(results.machine.memoryBytes)}, Node ${process.version}; hook server ${results.hookServer}`,
-    "time from `kubectl apply` of a new validator to the last other member's X-peers listing it (ms, medians);",
-    "syncs: sync requests the hook server answered until then, and until none came for 2 s (the burst)",
+  process.stdout.write(`${renderEvents(results)}\n\nJSON: bench-results/e2e-${stamp}.json\n`);
+}
+
+/** The per-event table (medians over the runs). */
+export function renderEvents(results: {
+  startedAt: string;
+  machine: { nproc: number; cpuModel: string; memoryBytes: number; node: string };
+  hookServer: string;
+  settleSeconds: number;
+  events: EventResult[];
+}): string {
+  const m = results.machine;
+  const keys = [...new Set(results.events.map((e) => `${e.size}|${e.event}`))];
+  const med = (values: (number | undefined)[]): number =>
+    median(values.map((v) => v ?? Number.NaN));
+  const count = (value: number, size: number): string =>
+    Number.isFinite(value) ? `${value} (${(value / size).toFixed(1)})` : "-";
+  const rows = keys.map((key) => {
+    const mine = results.events.filter((e) => `${e.size}|${e.event}` === key);
+    const { size, event } = mine[0]!;
+    const cpu = med(mine.map((e) => e.wholeCpuSeconds));
+    return [
+      String(size),
+      event,
+      String(mine.length),
+      ms(med(mine.map((e) => e.discoveryMs))),
+      count(med(mine.map((e) => e.discoverySyncs)), size),
+      count(med(mine.map((e) => e.burstSyncs)), size),
+      `${(med(mine.map((e) => e.wholeMs)) / 1000).toFixed(1)} s`,
+      count(med(mine.map((e) => e.wholeSyncs)), size),
+      Number.isFinite(cpu) ? cpu.toFixed(2) : "-",
+      String(med(mine.map((e) => e.statusWrites))),
+    ];
+  });
+  return [
+    `stellar-peers: what a membership event costs on the e2e cluster, ${results.startedAt}`,
+    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}`,
+    "group: members after a join (before a delete); syncs: sync requests the hook server answered (per member);",
+    "discovery: create (delete) to every X-peers listing (dropping) it; burst: until no sync for 2 s (at most settleSeconds);",
+    "whole: to the last member Ready on the template of its new list; status writes: StellarNode updates seen by a watch",
     "",
     table(
       [
         "group",
-        "joins",
-        "median",
-        "min",
-        "max",
-        "first listed",
-        "kubectl apply",
-        "syncs to converge",
-        "syncs in burst",
+        "event",
+        "runs",
+        "discovery",
+        "syncs to discovery",
+        "burst syncs",
+        "whole",
+        "whole syncs",
+        "hook CPU s",
+        "status writes",
       ],
-      groups.map((g) => [
-        String(g.size),
-        String(g.runs),
-        ms(g.medianMs),
-        ms(g.minMs),
-        ms(g.maxMs),
-        ms(g.medianFirstMs),
-        ms(g.medianApplyMs),
-        Number.isFinite(g.medianSyncs) ? String(g.medianSyncs) : "-",
-        Number.isFinite(g.medianSyncsUntilQuiet) ? String(g.medianSyncsUntilQuiet) : "-",
-      ]),
+      rows,
     ),
-    "",
-    `earlier operator: polled every ${EARLIER_POLL_SECONDS} s, so a join waited 15 s on median and up to 30 s`,
-    "",
-    `JSON: bench-results/e2e-${stamp}.json (and bench-results/e2e-latest.json)`,
-  ];
-  process.stdout.write(`${out.join("\n")}\n`);
+  ].join("\n");
 }

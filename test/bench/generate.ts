@@ -23,11 +23,15 @@ const STATUS_TIME = "2026-11-02T09:30:00Z";
 export const BENCH_NOW = new Date("2026-11-23T12:00:00Z");
 
 /**
- * How each StellarNode's status carries the peers list: `full` as hooks/sync/sync.ts
- * writes it today (every other member, so the request grows as N²), `none` without it
- * (what the request would be if status kept only peerCount and peersHash).
+ * How each StellarNode's status carries the peers list: `capped` as hooks/sync/sync.ts
+ * writes it today (the first 64 addresses of the member's list, `peersTruncated` beyond:
+ * plan-peers.ts MAX_STATUS_PEERS), `full` as it was before the cap (every other member, so
+ * the request grows as N²), `none` without it (only peerCount and peersHash).
  */
-export type StatusPeers = "full" | "none";
+export type StatusPeers = "capped" | "full" | "none";
+
+/** plan-peers.ts MAX_STATUS_PEERS. */
+const STATUS_PEERS_CAP = 64;
 
 export const validatorName = (i: number): string => `validator-${String(i).padStart(4, "0")}`;
 
@@ -232,11 +236,16 @@ export function buildGroup(options: GroupOptions): Group {
   const statusOf = (i: number): Record<string, unknown> => {
     const own = peerAddress(i, namespace);
     // Without the list in status its hash only needs to be a member's own (and is cheaper).
+    const list = [...addresses.filter((a) => a !== own), "core-testnet1.stellar.org:11625"].sort();
     const peers =
       opts.statusPeers === "full"
-        ? [...addresses.filter((a) => a !== own), "core-testnet1.stellar.org:11625"].sort()
-        : undefined;
-    const peersHash = sha256(peers ? peers.map((p) => `${p}\n`).join("") : `peers of ${own}`);
+        ? list
+        : opts.statusPeers === "capped"
+          ? list.slice(0, STATUS_PEERS_CAP)
+          : undefined;
+    const peersHash = sha256(
+      opts.statusPeers === "none" ? `peers of ${own}` : list.map((p) => `${p}\n`).join(""),
+    );
     const status: Record<string, unknown> = {
       ...template,
       peerCount: n,
@@ -247,6 +256,11 @@ export function buildGroup(options: GroupOptions): Group {
       configHash: sha256(`config of ${validatorName(i)}`),
     };
     if (peers === undefined) delete status["peers"];
+    if (opts.statusPeers === "capped" && list.length > STATUS_PEERS_CAP) {
+      status["peersTruncated"] = true;
+    } else {
+      delete status["peersTruncated"];
+    }
     return status;
   };
   const nodes = bare.map((node, i) => withStatus(node, statusOf(i)));

@@ -186,7 +186,7 @@ if (($# > 0)); then
 else
   scenarios=(test/e2e/scenarios/*.test.ts)
 fi
-# A run uses more validators than the pool has volumes (40): each scenario deletes its
+# A run uses more validators than the pool has volumes (E2E_PV_COUNT, 64): each scenario deletes its
 # namespaces as it ends, and this returns their Released volumes to the pool meanwhile.
 (while sleep 5; do bash test/e2e/cluster/recycle-pvs.sh >/dev/null 2>&1 || true; done) 9>&- &
 recycler_pid=$!

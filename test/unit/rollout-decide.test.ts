@@ -87,6 +87,33 @@ describe("quorum-safe rollout rule", () => {
     );
   });
 
+  it("says the same while a member waits its turn, so that its status is not rewritten at every sync", () => {
+    // Settling: no countdown (every status write makes Metacontroller sync every member).
+    const settling = [0, 5, 14].map(
+      (s) =>
+        decideRollout(
+          input({ now: new Date(NOW.getTime() + s * 1000), pendingSince: secondsAgo(0) }),
+        ).wait?.message,
+    );
+    assert.equal(new Set(settling).size, 1, settling.join(" | "));
+    // One at a time in the group's order: it names the nearest earlier pending member,
+    // which stays the same while the members before that one restart.
+    const pending = { earlier: true, pending: true };
+    const names = [
+      [member("ns/a", pending), member("ns/b", pending), member("ns/c", pending)],
+      [member("ns/a"), member("ns/b", pending), member("ns/c", pending)],
+      [member("ns/a"), member("ns/b", { ...pending, ready: false }), member("ns/c", pending)],
+      [member("ns/a"), member("ns/b"), member("ns/c", pending)],
+    ].map((others) => decideRollout(input({ others })));
+    assert.deepEqual(
+      names.map((d) => [d.waitingFor, d.wait?.message]),
+      names.map(() => [names[0]!.waitingFor, names[0]!.wait?.message]),
+    );
+    assert.equal(names[0]!.waitingFor, "ns/c");
+    // The same decisions as naming the first: it waits whichever blocker it names.
+    assert.ok(names.every((d) => !d.applyDesired));
+  });
+
   it("keeps at most maxUnavailable members of the group down", () => {
     const oneDown = [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(5) })];
     assert.equal(decideRollout(input({ others: oneDown })).appliedTemplateHash, "old");

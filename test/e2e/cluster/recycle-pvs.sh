@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Returns Released PersistentVolumes of the e2e pool to Available.
+# Returns Released PersistentVolumes of the e2e pool to Available, and creates the pool's
+# missing ones up to E2E_PV_COUNT.
 # The pool's PVs have reclaimPolicy Retain (nothing here could wipe a volume),
 # so a PV whose claim was deleted (e.g. with its test namespace) stays Released
 # and is never bound again. Dropping its claimRef makes it reusable.
@@ -19,6 +20,36 @@ for pv in $released; do
   kc patch pv "$pv" --type=json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null
   n=$((n + 1))
 done
+# A warm cluster made with a smaller E2E_PV_COUNT gets the missing pool volumes (as
+# up.sh makes them): a group of 50 in `npm run bench -- --e2e` needs 50.
+have=$(kc get pv -l stellar-peers-e2e/pool=true -o name | grep -c . || true)
+if ((${have:-0} < E2E_PV_COUNT)); then
+  for ((i = 0; i < E2E_PV_COUNT; i++)); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $(printf 'e2e-pv-%03d' "$i")
+  labels:
+    stellar-peers-e2e/pool: "true"
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: standard
+  volumeMode: Filesystem
+  local:
+    path: /mnt/stellar-peers-e2e/$(printf 'pv-%03d' "$i")
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: type, operator: In, values: [kwok]}
+EOF
+  done | kc create -f - >/dev/null 2>&1 || true
+  log "pool topped up from ${have:-0} to $E2E_PV_COUNT PV(s)"
+fi
 avail=$(kc get pv -l stellar-peers-e2e/pool=true \
   -o jsonpath='{range .items[?(@.status.phase=="Available")]}{.metadata.name}{"\n"}{end}' | grep -c . || true)
 log "recycled $n PV(s); ${avail:-0} pool PV(s) Available (phase updates may lag a few seconds)"

@@ -28,7 +28,7 @@ E2E_COREDNS_VERSION=v1.15.0         # github.com/coredns/coredns (the cluster DN
 
 # --- cluster shape ------------------------------------------------------------
 : "${E2E_KWOK_NODES:=2}"         # fake nodes kwok-node-0 .. kwok-node-(N-1)
-: "${E2E_PV_COUNT:=40}"          # pre-created PersistentVolumes of StorageClass "standard"
+: "${E2E_PV_COUNT:=64}"          # pre-created PersistentVolumes of StorageClass "standard"
 : "${E2E_SERVICE_CIDR:=10.96.0.0/16}"
 : "${E2E_POD_CIDR:=10.244.0.0/16}" # pod IPs handed out by kwok
 # The domain CoreDNS serves: the hook server's CLUSTER_DOMAIN default, which the names in
