@@ -201,6 +201,24 @@ const HistorySchema = z
 /** A public key's form; the StrKey checksum is checked apart (isPublicKey). */
 export const PUBLIC_KEY = /^G[A-Z2-7]{55}$/;
 
+/** A Stellar public key (G...): its form for the CRD's pattern, its StrKey checksum for the hook. */
+function publicKeySchema() {
+  return z
+    .string()
+    .regex(PUBLIC_KEY)
+    .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" });
+}
+
+/** A peer's host[:port], as KNOWN_PEERS, PREFERRED_PEERS and ADDRESS take it. */
+function peerAddressSchema() {
+  return z
+    .string()
+    .regex(PEER_ADDRESS)
+    .refine((text) => parsePeerAddress(text) !== undefined, {
+      message: "must be host[:port] with a port from 1 to 65535",
+    });
+}
+
 /** stellar-core's quorum forms: a hand-written quorumSet, or one generated from the group. */
 export const QuorumModeSchema = z.enum(["Manual", "Automatic"]).meta({
   description:
@@ -222,17 +240,8 @@ const OrganizationValidatorSchema = z
       description:
         "NAME: unique among the quorum's validators (letters, digits, '.', '_', '-'; a generated member is named <name>.<namespace>).",
     }),
-    publicKey: z
-      .string()
-      .regex(/^G[A-Z2-7]{55}$/)
-      .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" })
-      .meta({ description: "PUBLIC_KEY (G...)." }),
-    address: z
-      .string()
-      .regex(PEER_ADDRESS)
-      .refine((text) => parsePeerAddress(text) !== undefined, {
-        message: "must be host[:port] with a port from 1 to 65535",
-      })
+    publicKey: publicKeySchema().meta({ description: "PUBLIC_KEY (G...)." }),
+    address: peerAddressSchema()
       .optional()
       .meta({ description: "ADDRESS: host[:port] stellar-core adds to its known peers." }),
     history: z
@@ -318,32 +327,14 @@ export const OverlaySchema = z
       description:
         "PREFERRED_PEERS_ONLY: connect to preferred peers only (the group, preferredPeers, preferredPeerKeys). With none of them the validator connects to no one; condition PeerConnections says so.",
     }),
-    preferredPeers: z
-      .array(
-        z
-          .string()
-          .regex(PEER_ADDRESS)
-          .refine((text) => parsePeerAddress(text) !== undefined, {
-            message: "must be host[:port] with a port from 1 to 65535",
-          }),
-      )
-      .optional()
-      .meta({
-        description:
-          "Preferred peers (host[:port]) besides the group's members, which are preferred by themselves: rendered in PREFERRED_PEERS.",
-      }),
-    preferredPeerKeys: z
-      .array(
-        z
-          .string()
-          .regex(/^G[A-Z2-7]{55}$/)
-          .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" }),
-      )
-      .optional()
-      .meta({
-        description:
-          "PREFERRED_PEER_KEYS: peers preferred by their public key (G...), whatever their address.",
-      }),
+    preferredPeers: z.array(peerAddressSchema()).optional().meta({
+      description:
+        "Preferred peers (host[:port]) besides the group's members, which are preferred by themselves: rendered in PREFERRED_PEERS.",
+    }),
+    preferredPeerKeys: z.array(publicKeySchema()).optional().meta({
+      description:
+        "PREFERRED_PEER_KEYS: peers preferred by their public key (G...), whatever their address.",
+    }),
   })
   .superRefine((overlay, ctx) => {
     const target = overlay.targetPeerConnections ?? 8;
@@ -384,15 +375,10 @@ const ValidatorConfigSchema = z
       description:
         "The organisation's home domain (e.g. example.org), rendered as NODE_HOME_DOMAIN. Required with the automatic quorum form ([[VALIDATORS]] in quorumSet), where stellar-core adds the node itself to its home domain's validators.",
     }),
-    publicKey: z
-      .string()
-      .regex(/^G[A-Z2-7]{55}$/)
-      .refine(isPublicKey, { message: "must be a Stellar public key (G..., StrKey-checked)" })
-      .optional()
-      .meta({
-        description:
-          "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it.",
-      }),
+    publicKey: publicKeySchema().optional().meta({
+      description:
+        "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it.",
+    }),
     quorum: QuorumModeSchema.optional(),
     automaticQuorum: AutomaticQuorumSchema.optional(),
     history: HistorySchema.optional(),
@@ -421,14 +407,7 @@ const ValidatorConfigSchema = z
         description: `stellar-core PEER_PORT, published on the headless Service. Not ${RESERVED_POD_PORTS.join(" or ")}, the pod's other ports.`,
       }),
     knownPeers: z
-      .array(
-        z
-          .string()
-          .regex(PEER_ADDRESS)
-          .refine((text) => parsePeerAddress(text) !== undefined, {
-            message: "must be host[:port] with a port from 1 to 65535",
-          }),
-      )
+      .array(peerAddressSchema())
       .optional()
       .meta({ description: "Static peers (host[:port]) merged into the discovered ones." }),
   })
