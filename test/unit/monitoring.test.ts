@@ -526,7 +526,7 @@ describe("stellar-core's own metrics: PodMonitor, alerts, dashboard, docs", () =
     const exprs = coreGroup.rules.map((rule) => rule.expr).join("\n");
     for (const needle of [
       "stellar_core_peers_authenticated_count",
-      "clamp_max(kube_stellarnode_group_size - 1, 8)",
+      "(kube_stellarnode_group_size - 1)",
       "stellar_core_ledger_age > 60",
       "stellar_core_catching_up == 1",
       "changes(stellar_core_ledger_num[1h]) == 0",
