@@ -51,8 +51,8 @@ interface Ingress extends KubeObject {
 }
 
 scenario(
-  "15b. history.publish: the archive server in the pod, its Service port and an Ingress; bad ports and hosts refused at admission",
-  { namespaces: ["e2e-15b-history"] },
+  "23. history.publish: the archive server in the pod, its Service port and an Ingress; bad ports and hosts refused at admission",
+  { namespaces: ["e2e-23-history"] },
   async ({ namespace: ns, step }) => {
     // The CRD's rules (CEL and patterns) refuse bad input before the hook sees it.
     const bad: [string, Record<string, unknown>, RegExp][] = [
