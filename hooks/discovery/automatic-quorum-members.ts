@@ -56,8 +56,17 @@ export function preferredThroughGeneratedQuorum(
 ): boolean {
   return (
     addressing === "DNS" &&
-    listedInAutomaticQuorum(self, member.quorumFacts) &&
-    member.quorum?.publicKey !== undefined &&
+    listedInAutomaticQuorum(self, memberQuorumFacts(member)) &&
     admittedToQuorum(member)
   );
+}
+
+/** What listedInAutomaticQuorum reads of a related member, from its quorum facts (quorum-facts.ts). */
+export function memberQuorumFacts(member: Pick<PeerCandidate, "quorum">): QuorumFacts {
+  return {
+    validatorConfig: {
+      publicKey: member.quorum?.publicKey,
+      homeDomain: member.quorum?.homeDomain,
+    },
+  };
 }

@@ -1,13 +1,7 @@
 import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
-import {
-  HOME_DOMAIN,
-  NetworkSchema,
-  NodeTypeSchema,
-  PUBLIC_KEY,
-} from "../spec/stellar-node-spec.js";
-import { isPublicKey } from "../stellar/strkey.js";
+import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
 import { parseObservedStatus } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
@@ -17,7 +11,6 @@ import {
   readQuorumFacts,
   type MemberQuorumFacts,
 } from "./quorum-facts.js";
-import type { QuorumFacts } from "./automatic-quorum-members.js";
 
 /** What a group member published in its status for the quorum-safe rollout. */
 export interface PublishedRollout {
@@ -51,8 +44,6 @@ export interface PeerCandidate {
   externalNodePort: number | undefined;
   /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
   allocatedNodePort: number | undefined;
-  /** What decides whether the node is in an automatic quorum (automatic-quorum-members.ts). */
-  quorumFacts: QuorumFacts;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
   /** What the automatic quorum reads of it (quorum-facts.ts). */
@@ -104,8 +95,8 @@ export interface NodeProjection {
 }
 
 /**
- * Every field readPeerCandidates reads (toCandidate, readPublished, readQuorumFacts,
- * readQuorumMembership), level by level: the one list both projectRelatedNode and the
+ * Every field readPeerCandidates reads (toCandidate, readPublished, readQuorumFacts), level
+ * by level: the one list both projectRelatedNode and the
  * sync hook's lean body reader (http/lean-related-node.ts) follow, so a field discovery
  * starts to read is kept by both.
  */
@@ -118,7 +109,7 @@ export const RELATED_NODE_PROJECTION: NodeProjection = {
     spec: {
       keep: ["network", "customNetworkPassphrase", "nodeType", "suspended"],
       nested: {
-        validatorConfig: { keep: ["peerPort", "quorum", ...QUORUM_SPEC_FIELDS] },
+        validatorConfig: { keep: ["peerPort", ...QUORUM_SPEC_FIELDS] },
         externalPeering: { keep: ["nodePort"] },
       },
     },
@@ -211,7 +202,6 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     peerPort: rawPort,
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
-    quorumFacts: readQuorumMembership(validatorConfig),
     published: readPublished(object["status"]),
     quorum: readQuorumFacts(spec, object["status"]),
   };
@@ -226,25 +216,6 @@ function readAllocatedNodePort(status: unknown): number | undefined {
   const address = isRecord(status) ? status["externalAddress"] : undefined;
   const match = typeof address === "string" ? /^:([0-9]{1,5})$/.exec(address) : null;
   return match === null ? undefined : Number(match[1]);
-}
-
-/**
- * The fields listedInAutomaticQuorum reads, each only when it is what the spec allows (the
- * spec's own checks, without zod: a request may carry thousands of nodes).
- */
-function readQuorumMembership(validatorConfig: Record<string, unknown>): QuorumFacts {
-  const { publicKey, homeDomain, quorum } = validatorConfig;
-  return {
-    validatorConfig: {
-      ...(typeof publicKey === "string" && PUBLIC_KEY.test(publicKey) && isPublicKey(publicKey)
-        ? { publicKey }
-        : {}),
-      ...(typeof homeDomain === "string" && homeDomain.length <= 253 && HOME_DOMAIN.test(homeDomain)
-        ? { homeDomain }
-        : {}),
-      ...(quorum === "Manual" || quorum === "Automatic" ? { quorum } : {}),
-    },
-  };
 }
 
 function readPublished(raw: unknown): PublishedRollout | undefined {

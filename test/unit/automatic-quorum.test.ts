@@ -254,7 +254,6 @@ describe("quorum: Automatic, a newcomer enters once in consensus", () => {
           published: undefined,
           externalNodePort: undefined,
           allocatedNodePort: undefined,
-          quorumFacts: { validatorConfig: { homeDomain: DOMAIN } },
           quorum: {
             publicKey: undefined,
             publicKeyInvalid: false,
