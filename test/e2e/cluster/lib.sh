@@ -61,3 +61,35 @@ proc_running() {
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
+
+# pool_pv_manifests: the e2e pool of E2E_PV_COUNT PersistentVolumes, as YAML documents
+# (up.sh applies them; recycle-pvs.sh tops a smaller pool up). Nothing provisions volumes
+# here, so the harness keeps a pool. "local" volumes must have node affinity; "type In
+# [kwok]" makes each usable on every kwok node.
+pool_pv_manifests() {
+  local i
+  for ((i = 0; i < E2E_PV_COUNT; i++)); do
+    cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $(printf 'e2e-pv-%03d' "$i")
+  labels:
+    stellar-peers-e2e/pool: "true"
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: standard
+  volumeMode: Filesystem
+  local:
+    path: /mnt/stellar-peers-e2e/$(printf 'pv-%03d' "$i")
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: type, operator: In, values: [kwok]}
+EOF
+  done
+}

@@ -24,30 +24,7 @@ done
 # up.sh makes them): a group of 50 in `npm run bench -- --e2e` needs 50.
 have=$(kc get pv -l stellar-peers-e2e/pool=true -o name | grep -c . || true)
 if ((${have:-0} < E2E_PV_COUNT)); then
-  for ((i = 0; i < E2E_PV_COUNT; i++)); do
-    cat <<EOF
----
-apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: $(printf 'e2e-pv-%03d' "$i")
-  labels:
-    stellar-peers-e2e/pool: "true"
-spec:
-  capacity: {storage: 100Gi}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: standard
-  volumeMode: Filesystem
-  local:
-    path: /mnt/stellar-peers-e2e/$(printf 'pv-%03d' "$i")
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-      - matchExpressions:
-        - {key: type, operator: In, values: [kwok]}
-EOF
-  done | kc create -f - >/dev/null 2>&1 || true
+  pool_pv_manifests | kc create -f - >/dev/null 2>&1 || true
   log "pool topped up from ${have:-0} to $E2E_PV_COUNT PV(s)"
 fi
 avail=$(kc get pv -l stellar-peers-e2e/pool=true \

@@ -447,32 +447,7 @@ provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Retain
 EOF
-  # Nothing provisions volumes here, so keep a pool. "local" volumes must have
-  # node affinity; "type In [kwok]" makes each usable on every kwok node.
-  for ((i = 0; i < E2E_PV_COUNT; i++)); do
-    cat <<EOF
----
-apiVersion: v1
-kind: PersistentVolume
-metadata:
-  name: $(printf 'e2e-pv-%03d' "$i")
-  labels:
-    stellar-peers-e2e/pool: "true"
-spec:
-  capacity: {storage: 100Gi}
-  accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Retain
-  storageClassName: standard
-  volumeMode: Filesystem
-  local:
-    path: /mnt/stellar-peers-e2e/$(printf 'pv-%03d' "$i")
-  nodeAffinity:
-    required:
-      nodeSelectorTerms:
-      - matchExpressions:
-        - {key: type, operator: In, values: [kwok]}
-EOF
-  done
+  pool_pv_manifests
 } | kc apply -f - >/dev/null
 
 kc wait --for=condition=Ready --timeout=60s node -l type=kwok >/dev/null
