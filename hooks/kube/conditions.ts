@@ -8,6 +8,7 @@ export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGen
 export interface ObservedCondition {
   type: string;
   status: string | undefined;
+  reason?: string | undefined;
   lastTransitionTime: string | undefined;
 }
 

@@ -59,8 +59,11 @@ export interface RolloutDecision {
   resyncAfterSeconds: number | undefined;
 }
 
-/** When nothing else wakes a waiting node up (a related status change does), look again. */
-const WAITING_RESYNC_SECONDS = 30;
+/**
+ * A member whose unreadySince cannot be read is unready for an unknown time: look again
+ * after this long rather than never.
+ */
+const UNKNOWN_STUCK_RESYNC_SECONDS = 30;
 
 /**
  * The quorum-safe rollout rule, a pure function of the request and the clock. A node puts
@@ -107,6 +110,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   // member waits on it from settling to its restart, while those before it restart).
   let unpublished: MemberState | undefined;
   let earlierPending: MemberState | undefined;
+  let nearestEarlierDown: MemberState | undefined;
   const unavailable: string[] = [];
   let soonestStuck = Number.POSITIVE_INFINITY;
   for (const member of input.others) {
@@ -119,6 +123,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     if (!member.ready) {
       soonestStuck = Math.min(soonestStuck, input.stuckAfterSeconds - unreadyFor);
       unavailable.push(member.key);
+      if (member.earlier) nearestEarlierDown = member;
     }
     if (!member.published || member.groupFingerprint !== input.groupFingerprint) {
       unpublished ??= member;
@@ -132,10 +137,16 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       message: `waiting for ${unpublished.key} to see the same group of validators (it has not published this group's fingerprint yet; all members need the same peerDiscovery scope and groupSelector)`,
     });
   }
-  if (earlierPending !== undefined) {
-    return wait(current, pendingSince, earlierPending.key, resyncFor(soonestStuck), {
+  // Its turn comes after the member ahead of it: that member waits (pending), then restarts
+  // (unready), then is Ready. One name and one message for both phases: a wait that changed
+  // when the member ahead applied its template would be one more status write per member,
+  // spread in time, each waking the whole group.
+  const ahead =
+    earlierPending ?? (unavailable.length >= input.maxUnavailable ? nearestEarlierDown : undefined);
+  if (ahead !== undefined) {
+    return wait(current, pendingSince, ahead.key, resyncFor(soonestStuck), {
       reason: "WaitingForGroup",
-      message: `waiting for ${earlierPending.key}, ahead in the group's order, to restart with its own new pod template first`,
+      message: `waiting for ${ahead.key}, ahead in the group's order, to restart first and be Ready again (one validator restarts at a time)`,
     });
   }
   if (unavailable.length >= input.maxUnavailable) {
@@ -162,7 +173,7 @@ function wait(
   current: string,
   pendingSince: string,
   waitingFor: string | undefined,
-  resyncAfterSeconds: number,
+  resyncAfterSeconds: number | undefined,
   why: RolloutWait,
 ): RolloutDecision {
   return {
@@ -175,7 +186,16 @@ function wait(
   };
 }
 
-function resyncFor(secondsUntilStuck: number): number {
-  if (Number.isNaN(secondsUntilStuck)) return WAITING_RESYNC_SECONDS;
-  return Math.max(1, Math.min(WAITING_RESYNC_SECONDS, Math.ceil(secondsUntilStuck)));
+/**
+ * A wait ends by an event (a member's status write wakes every member through
+ * Metacontroller's related-object watch) or by time: an unready member becoming stuck. Only
+ * the second needs a timer; a timer for the first would be polling, which at N members
+ * waiting through a rollout of N restarts costs syncs that grow as N squared.
+ * Metacontroller's own resync (resyncPeriodSeconds: 300) stays the backstop for a lost
+ * event.
+ */
+function resyncFor(secondsUntilStuck: number): number | undefined {
+  if (Number.isNaN(secondsUntilStuck)) return UNKNOWN_STUCK_RESYNC_SECONDS;
+  if (!Number.isFinite(secondsUntilStuck)) return undefined;
+  return Math.max(1, Math.ceil(secondsUntilStuck));
 }

@@ -223,6 +223,7 @@ function parseObservedConditions(raw: unknown): ObservedCondition[] {
     conditions.push({
       type: item["type"],
       status: typeof item["status"] === "string" ? item["status"] : undefined,
+      reason: typeof item["reason"] === "string" ? item["reason"] : undefined,
       lastTransitionTime:
         typeof item["lastTransitionTime"] === "string" ? item["lastTransitionTime"] : undefined,
     });

@@ -93,6 +93,15 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
   const unreadySince = runsAppliedTemplate
     ? undefined
     : (previous.rollout?.unreadySince ?? rfc3339(now));
+  const restart = restartsOnAppliedTemplate({
+    applies: runsPod && observed.appliedTemplateHash !== decision.appliedTemplateHash,
+    ready,
+    previousReady: previous.conditions.find((existing) => existing.type === "Ready")?.reason,
+    previousApplied: previous.rollout?.appliedTemplateHash,
+    applied: decision.appliedTemplateHash,
+    name: self.name,
+  });
+  const rolloutConditions = restart === undefined ? [condition] : [condition, restart];
   const { conditions, ...fields } = desired.status;
   const status: StellarNodeStatus = {
     ...fields,
@@ -109,8 +118,10 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
       ...(decision.waitingFor === undefined ? {} : { waitingFor: decision.waitingFor }),
     },
     conditions: [
-      ...conditions.filter((existing) => existing.type !== condition.type),
-      ...mergeConditions(previous.conditions, [condition], now, input.generation),
+      ...conditions.filter((existing) =>
+        rolloutConditions.every((set) => set.type !== existing.type),
+      ),
+      ...mergeConditions(previous.conditions, rolloutConditions, now, input.generation),
     ],
   };
   return {
@@ -125,6 +136,42 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
       reason: condition.reason,
       waitingFor: decision.waitingFor,
     },
+  };
+}
+
+/** The StatefulSet's passing states while its pod is replaced (readiness.ts). */
+const REPLACING = new Set(["Progressing", "RollingUpdate", "PodNotReady"]);
+
+/**
+ * Ready while the pod restarts onto the template this node applied: one state, Restarting,
+ * from the sync that applies the template until the pod is Ready on it. The StatefulSet
+ * passes through Progressing, RollingUpdate and PodNotReady on the way; written one by one,
+ * each would be a status write, and every status write of a member makes Metacontroller
+ * sync every member of the group. The member counts as unready from the apply on
+ * (status.rollout.ready), so the others see no change of substance either. Undefined when
+ * no restart of its own is under way: Ready then follows the StatefulSet (readiness.ts).
+ */
+function restartsOnAppliedTemplate(input: {
+  /** This sync leaves a template on the StatefulSet that the observed one does not carry. */
+  applies: boolean;
+  ready: ConditionInput;
+  previousReady: string | undefined;
+  previousApplied: string | undefined;
+  applied: string;
+  name: string;
+}): ConditionInput | undefined {
+  const { ready } = input;
+  const continues =
+    ready.status !== "True" &&
+    REPLACING.has(ready.reason) &&
+    input.previousReady === "Restarting" &&
+    input.previousApplied === input.applied;
+  if (!input.applies && !continues) return undefined;
+  return {
+    type: "Ready",
+    status: "False",
+    reason: "Restarting",
+    message: `pod ${input.name}-0 restarts with its new pod template; Ready again once it runs it and is Ready`,
   };
 }
 

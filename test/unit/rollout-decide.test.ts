@@ -104,6 +104,12 @@ describe("quorum-safe rollout rule", () => {
       [member("ns/a"), member("ns/b", pending), member("ns/c", pending)],
       [member("ns/a"), member("ns/b", { ...pending, ready: false }), member("ns/c", pending)],
       [member("ns/a"), member("ns/b"), member("ns/c", pending)],
+      // ns/c has applied its template and restarts: the same name, the same message.
+      [
+        member("ns/a"),
+        member("ns/b"),
+        member("ns/c", { earlier: true, ready: false, unreadySince: secondsAgo(1) }),
+      ],
     ].map((others) => decideRollout(input({ others })));
     assert.deepEqual(
       names.map((d) => [d.waitingFor, d.wait?.message]),
@@ -112,6 +118,20 @@ describe("quorum-safe rollout rule", () => {
     assert.equal(names[0]!.waitingFor, "ns/c");
     // The same decisions as naming the first: it waits whichever blocker it names.
     assert.ok(names.every((d) => !d.applyDesired));
+  });
+
+  it("a wait that only an event can end sets no timer; one that time ends (a member becoming stuck) does", () => {
+    const waiting = decideRollout(
+      input({ others: [member("ns/a", { earlier: true, pending: true })] }),
+    );
+    assert.equal(waiting.applyDesired, false);
+    assert.equal(waiting.resyncAfterSeconds, undefined, "no polling while a member waits its turn");
+    const down = decideRollout(
+      input({
+        others: [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(100) })],
+      }),
+    );
+    assert.equal(down.resyncAfterSeconds, 500, "looks again when ns/a counts as stuck");
   });
 
   it("keeps at most maxUnavailable members of the group down", () => {

@@ -196,6 +196,78 @@ describe("every pod-template change waits its turn", () => {
     );
   });
 
+  it("a restart of its own is one Ready state, Restarting, from the apply until the pod is Ready on the new template", () => {
+    const base = running({ version: "26.0.1" });
+    const parent = stellarNode("validator-a", {
+      generation: 2,
+      spec: { version: "27.0.0" },
+      status: base.first.status as Record<string, unknown>,
+    });
+    const pending = syncResponse(
+      syncRequest(parent, { related: [parent], children: base.children }),
+      OPTIONS,
+    );
+    const settled = { ...parent, status: pending.status };
+    const turn = syncResponse(
+      syncRequest(settled, { related: [settled], children: base.children }),
+      { ...OPTIONS, now: later(60) },
+    );
+    assert.equal(condition(turn, "TemplateApplied")?.status, "True");
+    assert.deepEqual(
+      [condition(turn, "Ready")?.status, condition(turn, "Ready")?.reason],
+      ["False", "Restarting"],
+      "the apply already says it restarts (the old pod still looks Ready)",
+    );
+    // The StatefulSet then passes through its states; each sync sees the status the one
+    // before wrote. Every one of them must leave the status as it is: no write.
+    const revisions = (current: string, updated: number, ready: number, seen: number) => ({
+      replicas: 1,
+      readyReplicas: ready,
+      updatedReplicas: updated,
+      currentRevision: current,
+      updateRevision: "rev-2",
+      observedGeneration: seen,
+    });
+    const passing = [
+      { label: "stale: the old StatefulSet", children: base.children },
+      { label: "Progressing", children: observed(turn.children, revisions("rev-1", 0, 1, 0)) },
+      { label: "RollingUpdate", children: observed(turn.children, revisions("rev-1", 0, 0, 1)) },
+      { label: "PodNotReady", children: observed(turn.children, revisions("rev-2", 1, 0, 1)) },
+    ];
+    let status = turn.status;
+    for (const [index, step] of passing.entries()) {
+      const node = { ...settled, status: status as Record<string, unknown> };
+      const next = syncResponse(syncRequest(node, { related: [node], children: step.children }), {
+        ...OPTIONS,
+        now: later(61 + index),
+      });
+      assert.deepEqual(next.status, turn.status, `${step.label}: the status is unchanged`);
+      status = next.status;
+    }
+    const node = { ...settled, status: status as Record<string, unknown> };
+    const back = syncResponse(
+      syncRequest(node, {
+        related: [node],
+        children: observed(turn.children, revisions("rev-2", 1, 1, 1)),
+      }),
+      { ...OPTIONS, now: later(70) },
+    );
+    assert.deepEqual(
+      [condition(back, "Ready")?.reason, back.status.rollout?.ready],
+      ["PodReady", true],
+    );
+    // Unready again later, with no restart of its own under way: the StatefulSet's reason.
+    const readyNode = { ...settled, status: back.status as Record<string, unknown> };
+    const crashed = syncResponse(
+      syncRequest(readyNode, {
+        related: [readyNode],
+        children: observed(turn.children, revisions("rev-2", 1, 0, 1)),
+      }),
+      { ...OPTIONS, now: later(80) },
+    );
+    assert.equal(condition(crashed, "Ready")?.reason, "PodNotReady");
+  });
+
   it("the group label is on the pod template, so a new group is paced like any other change", () => {
     const base = running();
     const label = templateOf(base.first).metadata.labels["stellar.org/group"];
