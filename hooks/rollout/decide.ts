@@ -66,6 +66,14 @@ export interface RolloutDecision {
 const UNKNOWN_STUCK_RESYNC_SECONDS = 30;
 
 /**
+ * The longest timer the hook asks for: the CompositeController's resyncPeriodSeconds, which
+ * resyncs every node anyway. It also keeps a huge stuckAfterSeconds from overflowing
+ * Metacontroller's conversion of resyncAfterSeconds to a Go time.Duration (negative: a hot
+ * loop).
+ */
+export const MAX_RESYNC_SECONDS = 300;
+
+/**
  * The quorum-safe rollout rule, a pure function of the request and the clock. A node puts
  * a new pod template on its StatefulSet (which restarts its pod), whatever changed in it
  * (peers, config, image, anything a release or a transform renders differently), only
@@ -146,7 +154,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   if (ahead !== undefined) {
     return wait(current, pendingSince, ahead.key, resyncFor(soonestStuck), {
       reason: "WaitingForGroup",
-      message: `waiting for ${ahead.key}, ahead in the group's order, to restart first and be Ready again (one validator restarts at a time)`,
+      message: `waiting for ${ahead.key}, ahead in the group's order, to go first: to restart with its own new pod template, if it has one, and be Ready (the group restarts one validator at a time in this order, and at most ${input.maxUnavailable} may be down at once: spec.peerDiscovery.maxUnavailable)`,
     });
   }
   if (unavailable.length >= input.maxUnavailable) {
@@ -197,5 +205,5 @@ function wait(
 function resyncFor(secondsUntilStuck: number): number | undefined {
   if (Number.isNaN(secondsUntilStuck)) return UNKNOWN_STUCK_RESYNC_SECONDS;
   if (!Number.isFinite(secondsUntilStuck)) return undefined;
-  return Math.max(1, Math.ceil(secondsUntilStuck));
+  return Math.min(MAX_RESYNC_SECONDS, Math.max(1, Math.ceil(secondsUntilStuck)));
 }

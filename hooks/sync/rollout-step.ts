@@ -4,7 +4,7 @@ import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
 import { isRecord, type KubeObject } from "../kube/objects.js";
 import { rfc3339 } from "../kube/time.js";
 import type { DesiredState } from "../metacontroller/transforms.js";
-import { decideRollout, type RolloutDecision } from "../rollout/decide.js";
+import { decideRollout, MAX_RESYNC_SECONDS, type RolloutDecision } from "../rollout/decide.js";
 import { memberStates } from "../rollout/members.js";
 import { templateHash } from "../rollout/template-hash.js";
 import type { PeerDiscovery } from "../spec/stellar-node-spec.js";
@@ -99,9 +99,12 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
     previousReady: previous.conditions.find((existing) => existing.type === "Ready")?.reason,
     previousApplied: previous.rollout?.appliedTemplateHash,
     applied: decision.appliedTemplateHash,
+    unreadySince,
+    stuckAfterSeconds: discovery.stuckAfterSeconds,
+    now,
     name: self.name,
   });
-  const rolloutConditions = restart === undefined ? [condition] : [condition, restart];
+  const rolloutConditions = restart === undefined ? [condition] : [condition, restart.condition];
   const { conditions, ...fields } = desired.status;
   const status: StellarNodeStatus = {
     ...fields,
@@ -117,17 +120,15 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
       ...(decision.pendingSince === undefined ? {} : { pendingSince: decision.pendingSince }),
       ...(decision.waitingFor === undefined ? {} : { waitingFor: decision.waitingFor }),
     },
-    conditions: [
-      ...conditions.filter((existing) =>
-        rolloutConditions.every((set) => set.type !== existing.type),
-      ),
-      ...mergeConditions(previous.conditions, rolloutConditions, now, input.generation),
-    ],
+    conditions: replaceConditions(
+      conditions,
+      mergeConditions(previous.conditions, rolloutConditions, now, input.generation),
+    ),
   };
   return {
     children,
     status,
-    resyncAfterSeconds: decision.resyncAfterSeconds,
+    resyncAfterSeconds: earliest(decision.resyncAfterSeconds, restart?.resyncAfterSeconds),
     report: {
       desiredTemplateHash: desiredHash,
       appliedTemplateHash: decision.appliedTemplateHash,
@@ -148,8 +149,10 @@ const REPLACING = new Set(["Progressing", "RollingUpdate", "PodNotReady"]);
  * passes through Progressing, RollingUpdate and PodNotReady on the way; written one by one,
  * each would be a status write, and every status write of a member makes Metacontroller
  * sync every member of the group. The member counts as unready from the apply on
- * (status.rollout.ready), so the others see no change of substance either. Undefined when
- * no restart of its own is under way: Ready then follows the StatefulSet (readiness.ts).
+ * (status.rollout.ready), so the others see no change of substance either. A restart that
+ * has not ended after stuckAfterSeconds (since unreadySince) has failed: Ready then says the
+ * StatefulSet's reason again, and the sync asks to be woken at that moment. Undefined when no
+ * restart of its own is under way: Ready follows the StatefulSet (readiness.ts).
  */
 function restartsOnAppliedTemplate(input: {
   /** This sync leaves a template on the StatefulSet that the observed one does not carry. */
@@ -158,8 +161,11 @@ function restartsOnAppliedTemplate(input: {
   previousReady: string | undefined;
   previousApplied: string | undefined;
   applied: string;
+  unreadySince: string | undefined;
+  stuckAfterSeconds: number;
+  now: Date;
   name: string;
-}): ConditionInput | undefined {
+}): { condition: ConditionInput; resyncAfterSeconds: number | undefined } | undefined {
   const { ready } = input;
   const continues =
     ready.status !== "True" &&
@@ -167,12 +173,39 @@ function restartsOnAppliedTemplate(input: {
     input.previousReady === "Restarting" &&
     input.previousApplied === input.applied;
   if (!input.applies && !continues) return undefined;
+  const since = input.unreadySince === undefined ? NaN : Date.parse(input.unreadySince);
+  const left = Number.isNaN(since)
+    ? input.stuckAfterSeconds
+    : input.stuckAfterSeconds - (input.now.getTime() - since) / 1000;
+  if (left <= 0) return undefined;
   return {
-    type: "Ready",
-    status: "False",
-    reason: "Restarting",
-    message: `pod ${input.name}-0 restarts with its new pod template; Ready again once it runs it and is Ready`,
+    condition: {
+      type: "Ready",
+      status: "False",
+      reason: "Restarting",
+      message: `pod ${input.name}-0 restarts with its new pod template; Ready again once it runs it and is Ready (if it is not Ready within spec.peerDiscovery.stuckAfterSeconds, see "kubectl describe pod ${input.name}-0" and its logs)`,
+    },
+    resyncAfterSeconds: Math.min(MAX_RESYNC_SECONDS, Math.max(1, Math.ceil(left))),
   };
+}
+
+/** Each condition of `updates` in the place of the one of its type, or at the end. */
+function replaceConditions<T extends { type: string }>(
+  conditions: readonly T[],
+  updates: readonly T[],
+): T[] {
+  const byType = new Map(updates.map((update) => [update.type, update]));
+  const out = conditions.map((existing) => byType.get(existing.type) ?? existing);
+  for (const update of updates) {
+    if (!conditions.some((existing) => existing.type === update.type)) out.push(update);
+  }
+  return out;
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }
 
 const CHANGE_TEXT: Record<TemplateChange, string> = {

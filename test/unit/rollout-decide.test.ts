@@ -131,7 +131,25 @@ describe("quorum-safe rollout rule", () => {
         others: [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(100) })],
       }),
     );
-    assert.equal(down.resyncAfterSeconds, 500, "looks again when ns/a counts as stuck");
+    assert.equal(
+      down.resyncAfterSeconds,
+      300,
+      "looks again when ns/a counts as stuck, at most after the controller's resync period",
+    );
+    const soon = decideRollout(
+      input({
+        others: [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(590) })],
+      }),
+    );
+    assert.equal(soon.resyncAfterSeconds, 10);
+    // A huge stuckAfterSeconds would overflow Metacontroller's Go time.Duration (a hot loop).
+    const huge = decideRollout(
+      input({
+        stuckAfterSeconds: Number.MAX_SAFE_INTEGER,
+        others: [member("ns/a", { earlier: true, ready: false, unreadySince: secondsAgo(60) })],
+      }),
+    );
+    assert.equal(huge.resyncAfterSeconds, 300);
   });
 
   it("keeps at most maxUnavailable members of the group down", () => {

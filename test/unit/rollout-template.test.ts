@@ -214,6 +214,11 @@ describe("every pod-template change waits its turn", () => {
     );
     assert.equal(condition(turn, "TemplateApplied")?.status, "True");
     assert.deepEqual(
+      turn.status.conditions.map((c) => c.type),
+      pending.status.conditions.map((c) => c.type),
+      "Ready keeps its place",
+    );
+    assert.deepEqual(
       [condition(turn, "Ready")?.status, condition(turn, "Ready")?.reason],
       ["False", "Restarting"],
       "the apply already says it restarts (the old pod still looks Ready)",
@@ -244,6 +249,27 @@ describe("every pod-template change waits its turn", () => {
       assert.deepEqual(next.status, turn.status, `${step.label}: the status is unchanged`);
       status = next.status;
     }
+    assert.ok(
+      turn.resyncAfterSeconds !== undefined && turn.resyncAfterSeconds <= 300,
+      "a restart asks to be looked at again, in case it never ends",
+    );
+    // A restart that has not ended after stuckAfterSeconds (3600 by default) has failed:
+    // Ready says the StatefulSet's reason again, with its advice.
+    const failedNode = { ...settled, status: status as Record<string, unknown> };
+    const failed = syncResponse(
+      syncRequest(failedNode, {
+        related: [failedNode],
+        children: observed(turn.children, revisions("rev-2", 1, 0, 1)),
+      }),
+      { ...OPTIONS, now: later(60 + 3600) },
+    );
+    assert.equal(condition(failed, "Ready")?.reason, "PodNotReady");
+    assert.match(condition(failed, "Ready")?.message ?? "", /kubectl describe pod/);
+    assert.deepEqual(
+      failed.status.conditions.map((c) => c.type),
+      pending.status.conditions.map((c) => c.type),
+      "every condition keeps its place",
+    );
     const node = { ...settled, status: status as Record<string, unknown> };
     const back = syncResponse(
       syncRequest(node, {
