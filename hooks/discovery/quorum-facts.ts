@@ -1,6 +1,6 @@
 import { isRecord } from "../kube/objects.js";
 import { DEFAULT_HISTORY_PUBLISH_PORT } from "../spec/stellar-node-spec.js";
-import { parseObservedStatus } from "../spec/stellar-node-status.js";
+import type { MemberStatusFields } from "../spec/stellar-node-status.js";
 import { isPublicKey } from "../stellar/strkey.js";
 
 /**
@@ -24,17 +24,22 @@ export interface MemberQuorumFacts {
   inConsensusSince: string | undefined;
 }
 
-export function readQuorumFacts(spec: Record<string, unknown>, status: unknown): MemberQuorumFacts {
+/** `status`: the member's published status (readMemberStatus), undefined without one. */
+export function readQuorumFacts(
+  spec: Record<string, unknown>,
+  status: MemberStatusFields | undefined,
+): MemberQuorumFacts {
   const config = isRecord(spec["validatorConfig"]) ? spec["validatorConfig"] : {};
   const key = config["publicKey"];
   const domain = config["homeDomain"];
   const history = isRecord(config["history"]) ? config["history"] : undefined;
   const port = history?.["port"] ?? DEFAULT_HISTORY_PUBLISH_PORT;
   const publicUrl = history?.["publicUrl"];
-  const quorum = parseObservedStatus(status).quorum;
+  const quorum = status?.quorum;
+  const validKey = typeof key === "string" && isPublicKey(key);
   return {
-    publicKey: typeof key === "string" && isPublicKey(key) ? key : undefined,
-    publicKeyInvalid: key !== undefined && !(typeof key === "string" && isPublicKey(key)),
+    publicKey: validKey ? key : undefined,
+    publicKeyInvalid: key !== undefined && !validKey,
     homeDomain: typeof domain === "string" && domain !== "" ? domain : undefined,
     history:
       history === undefined ||

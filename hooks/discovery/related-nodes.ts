@@ -2,7 +2,7 @@ import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
 import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
-import { parseObservedStatus } from "../spec/stellar-node-status.js";
+import { readMemberStatus, type MemberStatusFields } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import {
@@ -185,6 +185,8 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
   if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535) {
     return undefined;
   }
+  const rawStatus = object["status"];
+  const status = isRecord(rawStatus) ? readMemberStatus(rawStatus) : undefined;
   return {
     name,
     namespace,
@@ -202,8 +204,8 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     peerPort: rawPort,
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
-    published: readPublished(object["status"]),
-    quorum: readQuorumFacts(spec, object["status"]),
+    published: status === undefined ? undefined : readPublished(status),
+    quorum: readQuorumFacts(spec, status),
   };
 }
 
@@ -218,12 +220,9 @@ function readAllocatedNodePort(status: unknown): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-function readPublished(raw: unknown): PublishedRollout | undefined {
-  if (!isRecord(raw)) return undefined;
-  const status = parseObservedStatus(raw);
-  const valid = status.conditions.find((condition) => condition.type === "Valid");
+function readPublished(status: MemberStatusFields): PublishedRollout {
   return {
-    valid: valid?.status !== "False",
+    valid: status.validStatus !== "False",
     rendered: status.configHash !== undefined,
     templateHash: status.rollout?.templateHash,
     appliedTemplateHash: status.rollout?.appliedTemplateHash,

@@ -5,6 +5,7 @@ import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { RequestError } from "./errors.js";
 import { parseLean } from "./lean-sync-body.js";
+import { receiveBody, type BodyPool } from "./receive-body.js";
 import {
   relatedNodeProblem,
   removePoisonedKeys,
@@ -55,9 +56,27 @@ function withoutQuotedBody(message: string): string {
  * other content type (text/plain included, which fastify would otherwise read as a string
  * and refuse with a misleading 400) is answered 415.
  */
-export function acceptJsonBodies(app: FastifyInstance, options: { lean: boolean }): void {
+export function acceptJsonBodies(
+  app: FastifyInstance,
+  options: { lean: boolean; bodyPool: BodyPool },
+): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, hookBodyParser(options));
+  const parse = hookBodyParser(options);
+  // Received into a reused buffer (receive-body.ts), given back once parsed: the parsed body
+  // holds copies only (strings and values, never a view of the buffer).
+  app.addContentTypeParser("application/json", (request, payload, done) => {
+    receiveBody(request, payload, options.bodyPool, (error, body, release) => {
+      if (error !== null || body === undefined) {
+        done(error);
+        return;
+      }
+      try {
+        parse(request, body, done);
+      } finally {
+        release?.();
+      }
+    });
+  });
 }
 
 /**

@@ -76,8 +76,16 @@ export class NodeScanner {
 
   /** The value at `at` (at depth `depth`), parsed, stored under `key`. */
   private parsed(at: number, depth: number, into: Record<string, unknown>, key: string): number {
+    this.escaped = false;
     const end = this.skip(at, depth);
-    into[key] = JSON.parse(this.text(at, end));
+    // The value checked as JSON (skip): a string without escapes is its bytes, a literal its
+    // value; anything else as JSON.parse reads it.
+    const first = this.body[at];
+    if (first === QUOTE && !this.escaped) into[key] = this.text(at + 1, end - 1);
+    else if (first === 0x74) into[key] = true;
+    else if (first === 0x66) into[key] = false;
+    else if (first === 0x6e) into[key] = null;
+    else into[key] = JSON.parse(this.text(at, end));
     return end;
   }
 
@@ -95,15 +103,17 @@ export class NodeScanner {
   ): number {
     if (this.body[at] !== OPEN_OBJECT) return this.parsed(at, depth, into, key);
     const values: Record<string, unknown> = {};
-    const nestedLevels = projection.nested ?? {};
-    const end = this.object(at, depth, (member, memberAt) => {
-      if (projection.keep.includes(member)) return this.parsed(memberAt, depth + 1, values, member);
-      const nested = Object.hasOwn(nestedLevels, member) ? nestedLevels[member] : undefined;
-      if (nested === undefined) return this.skip(memberAt, depth + 1);
+    const level = levelOf(projection);
+    const end = this.object(at, depth, level.keys, (index, memberAt) => {
+      if (index < 0) return this.skip(memberAt, depth + 1);
+      const member = level.keys.names[index] ?? "";
+      if (index < level.keep) return this.parsed(memberAt, depth + 1, values, member);
+      const nested = level.nested[index - level.keep];
       if (nested === FIRST_VALID_CONDITION) return this.conditions(memberAt, depth + 1, values);
+      if (nested === undefined) return this.skip(memberAt, depth + 1);
       return this.project(memberAt, depth + 1, nested, values, member);
     });
-    into[key] = ordered(values, [...projection.keep, ...Object.keys(nestedLevels)]);
+    into[key] = ordered(values, level.keys.names);
     return end;
   }
 
@@ -114,9 +124,11 @@ export class NodeScanner {
     const end = this.array(at, depth, (item) => {
       if (valid !== undefined || this.body[item] !== OPEN_OBJECT) return this.skip(item, depth + 1);
       let type: unknown;
-      const itemEnd = this.object(item, depth + 1, (member, memberAt) => {
-        const memberEnd = this.skip(memberAt, depth + 2);
-        if (member === "type") type = JSON.parse(this.text(memberAt, memberEnd));
+      const itemEnd = this.object(item, depth + 1, TYPE_KEY, (index, memberAt) => {
+        if (index < 0) return this.skip(memberAt, depth + 2);
+        const holder: Record<string, unknown> = {};
+        const memberEnd = this.parsed(memberAt, depth + 2, holder, "type");
+        type = holder["type"];
         return memberEnd;
       });
       if (type === "Valid") valid = JSON.parse(this.text(item, itemEnd));
@@ -126,11 +138,16 @@ export class NodeScanner {
     return end;
   }
 
-  /** Walks the object at `start`: `visit` gets each key and its value's start, returns its end. */
+  /**
+   * Walks the object at `start`: `visit` gets the index of each key in `keys` (-1 for any
+   * other key) and its value's start, and returns its end. Keys are matched on their bytes;
+   * only a key with an escape is decoded.
+   */
   private object(
     start: number,
     depth: number,
-    visit: (key: string, valueStart: number) => number,
+    keys: KeyTable,
+    visit: (index: number, valueStart: number) => number,
   ): number {
     if (depth >= MAX_OBJECT_DEPTH) throw new TooDeep();
     const body = this.body;
@@ -142,17 +159,31 @@ export class NodeScanner {
       this.unicodeEscaped = false;
       const keyEnd = this.stringEnd(i);
       this.checkKey(i, keyEnd);
-      const key = this.escaped
-        ? (JSON.parse(this.text(i, keyEnd)) as string)
-        : this.text(i + 1, keyEnd - 1);
+      const index = this.escaped
+        ? keys.names.indexOf(JSON.parse(this.text(i, keyEnd)) as string)
+        : this.keyIndex(i + 1, keyEnd - 1, keys);
       i = this.space(keyEnd);
       if (body[i] !== COLON) throw new SyntaxError("expected :");
-      i = this.space(visit(key, this.space(i + 1)));
+      i = this.space(visit(index, this.space(i + 1)));
       const next = body[i];
       if (next === COMMA) i = this.space(i + 1);
       else if (next === CLOSE_OBJECT) return i + 1;
       else throw new SyntaxError("expected , or }");
     }
+  }
+
+  /** The index in `keys` of the key whose bytes (no escapes) are [from, to), or -1. */
+  private keyIndex(from: number, to: number, keys: KeyTable): number {
+    const body = this.body;
+    const length = to - from;
+    for (let k = 0; k < keys.bytes.length; k++) {
+      const word = keys.bytes[k];
+      if (word === undefined || word.length !== length) continue;
+      let j = 0;
+      while (j < length && body[from + j] === word[j]) j++;
+      if (j === length) return k;
+    }
+    return -1;
   }
 
   /** Walks the array at `start`: `visit` gets each item's start and returns its end. */
@@ -245,14 +276,19 @@ export class NodeScanner {
     const length = end - start - 2;
     if (length !== 9 && length !== 11) return;
     const word = length === 9 ? PROTO : CONSTRUCTOR;
-    if (this.body.compare(word, 0, length, start + 1, end - 1) === 0) this.suspect = true;
+    const body = this.body;
+    let j = 0;
+    while (j < length && body[start + 1 + j] === word[j]) j++;
+    if (j === length) this.suspect = true;
   }
 
   /** The end (after the closing quote) of the string at `start`, checked as JSON. */
   private stringEnd(start: number): number {
     const body = this.body;
+    const length = body.length;
     let i = start + 1;
     for (;;) {
+      while (i < length && PLAIN[body[i] ?? 0] === 1) i++;
       const c = body[i];
       if (c === QUOTE) return i + 1;
       if (c === undefined || c < 0x20) throw new SyntaxError("bad string");
@@ -321,6 +357,48 @@ export class NodeScanner {
       else return i;
     }
   }
+}
+
+/** Bytes that may stand in a JSON string as they are: all but controls, `"` and `\\`. */
+const PLAIN = new Uint8Array(256).fill(1);
+PLAIN.fill(0, 0, 0x20);
+PLAIN[QUOTE] = 0;
+PLAIN[BACKSLASH] = 0;
+
+/** The keys one level of a projection looks for, as strings and as bytes. */
+interface KeyTable {
+  readonly names: readonly string[];
+  readonly bytes: readonly Buffer[];
+}
+
+function keyTable(names: readonly string[]): KeyTable {
+  return { names, bytes: names.map((name) => Buffer.from(name, "latin1")) };
+}
+
+const TYPE_KEY = keyTable(["type"]);
+
+/** A projection level as the scanner walks it: `keep` keys first, then the nested ones. */
+interface Level {
+  readonly keys: KeyTable;
+  readonly keep: number;
+  readonly nested: readonly (NodeProjection | typeof FIRST_VALID_CONDITION | undefined)[];
+}
+
+const levels = new WeakMap<NodeProjection, Level>();
+
+function levelOf(projection: NodeProjection): Level {
+  let level = levels.get(projection);
+  if (level === undefined) {
+    const nested = projection.nested ?? {};
+    const nestedKeys = Object.keys(nested);
+    level = {
+      keys: keyTable([...projection.keep, ...nestedKeys]),
+      keep: projection.keep.length,
+      nested: nestedKeys.map((key) => nested[key]),
+    };
+    levels.set(projection, level);
+  }
+  return level;
 }
 
 const PROTO = Buffer.from("__proto__");

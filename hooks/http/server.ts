@@ -14,6 +14,7 @@ import { inflightBudget } from "./plugins/inflight-budget.js";
 import { createHookMetrics, metricsPlugin } from "./plugins/metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { namespaceHooks } from "./routes/namespace-hooks.js";
+import { BodyPool, RETAINED_BODY_BYTES } from "./receive-body.js";
 import { stellarNodeHooks } from "./routes/stellarnode-hooks.js";
 
 /** Above Metacontroller's hook timeout (10 s): see buildServer. */
@@ -136,6 +137,9 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     bodyLimit: config.BODY_LIMIT,
   });
   await app.register(healthRoutes, { isShuttingDown: () => shuttingDown });
+  // Free body buffers kept between requests: two bodies of a group of 1,000 (12.8 MB each,
+  // BENCHMARKS.md), never more than the in-flight budget.
+  const bodyPool = new BodyPool(Math.min(RETAINED_BODY_BYTES, config.INFLIGHT_BODY_BUDGET));
   await app.register(stellarNodeHooks, {
     prefix: "/stellarnode",
     clusterDomain: config.CLUSTER_DOMAIN,
@@ -144,12 +148,14 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     sidecarImage: config.SIDECAR_IMAGE,
     coreImages: config.STELLAR_CORE_IMAGES,
     authToken,
+    bodyPool,
   });
   await app.register(namespaceHooks, {
     prefix: "/namespace",
     clusterDomain: config.CLUSTER_DOMAIN,
     now: options.now ?? (() => new Date()),
     authToken,
+    bodyPool,
   });
   return {
     app,

@@ -13,11 +13,9 @@ import { isRecord } from "../kube/objects.js";
  * another writer) fails and so counts as absent: readers then take the direction that never
  * restarts early (a pending change starts settling now; an unready member blocks).
  */
-const dateTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
-  .refine((text) => !Number.isNaN(Date.parse(text)))
-  .meta({ format: "date-time" });
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const isDateTime = (text: string): boolean => !Number.isNaN(Date.parse(text));
+const dateTime = z.string().regex(DATE_TIME).refine(isDateTime).meta({ format: "date-time" });
 
 const ConditionSchema = z.object({
   type: z.string(),
@@ -229,4 +227,76 @@ function parseObservedConditions(raw: unknown): ObservedCondition[] {
     });
   }
   return conditions;
+}
+
+/**
+ * What discovery reads of a group member's published status (related-nodes.ts readPublished,
+ * quorum-facts.ts): a few fields of thousands of statuses per request.
+ */
+export interface MemberStatusFields {
+  configHash: string | undefined;
+  peersHash: string | undefined;
+  appliedPeersHash: string | undefined;
+  /** status.rollout when it is an object, its fields read as parseObservedStatus reads them. */
+  rollout:
+    | {
+        groupFingerprint: string | undefined;
+        ready: boolean | undefined;
+        unreadySince: string | undefined;
+        templateHash: string | undefined;
+        appliedTemplateHash: string | undefined;
+      }
+    | undefined;
+  /** status.quorum when it is an object. */
+  quorum: { inQuorumSince: string | undefined; inConsensusSince: string | undefined } | undefined;
+  /** The status of the first condition of type Valid; undefined without one (or not a string). */
+  validStatus: string | undefined;
+}
+
+/**
+ * The fields of MemberStatusFields, read as parseObservedStatus reads them (the same schema
+ * rules: a string, a boolean, an RFC 3339 time; a malformed field is absent) without running
+ * every field of the status through zod: a sync reads the status of every member of its group.
+ * test/unit/member-status.test.ts checks it against parseObservedStatus.
+ */
+export function readMemberStatus(raw: Record<string, unknown>): MemberStatusFields {
+  const rollout = raw["rollout"];
+  const quorum = raw["quorum"];
+  return {
+    configHash: text(raw["configHash"]),
+    peersHash: text(raw["peersHash"]),
+    appliedPeersHash: text(raw["appliedPeersHash"]),
+    rollout: isRecord(rollout)
+      ? {
+          groupFingerprint: text(rollout["groupFingerprint"]),
+          ready: typeof rollout["ready"] === "boolean" ? rollout["ready"] : undefined,
+          unreadySince: time(rollout["unreadySince"]),
+          templateHash: text(rollout["templateHash"]),
+          appliedTemplateHash: text(rollout["appliedTemplateHash"]),
+        }
+      : undefined,
+    quorum: isRecord(quorum)
+      ? {
+          inQuorumSince: time(quorum["inQuorumSince"]),
+          inConsensusSince: time(quorum["inConsensusSince"]),
+        }
+      : undefined,
+    validStatus: firstValidStatus(raw["conditions"]),
+  };
+}
+
+const text = (value: unknown): string | undefined =>
+  typeof value === "string" ? value : undefined;
+
+/** A time as the `dateTime` schema above accepts it. */
+const time = (value: unknown): string | undefined =>
+  typeof value === "string" && DATE_TIME.test(value) && isDateTime(value) ? value : undefined;
+
+/** As parseObservedConditions, then the first of type Valid. */
+function firstValidStatus(raw: unknown): string | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  for (const item of raw) {
+    if (isRecord(item) && item["type"] === "Valid") return text(item["status"]);
+  }
+  return undefined;
 }

@@ -366,50 +366,66 @@ interface EventResult {
 }
 
 /** One join: n syncs. Measured on a sample of members (their costs are alike), scaled to n. */
-async function membershipEvent(
-  target: Target,
+/**
+ * One join event on each of `targets`, interleaved member by member (as the sizes are), so
+ * that a change of the machine's load falls on every server alike.
+ */
+async function membershipEvents(
+  targets: readonly Target[],
   statusPeers: StatusPeers,
   n: number,
-): Promise<EventResult> {
+): Promise<EventResult[]> {
   const group = buildGroup({ n, statusPeers });
   const make = requestMaker(group, relatedJson(group));
   const first = Buffer.from(make(0));
   const cap = first.byteLength > 20e6 ? 10 : first.byteLength > 2e6 ? 40 : 1000;
   const sampled = Math.min(n, QUICK ? 3 : cap);
   const members = Array.from({ length: sampled }, (_, k) => Math.floor((k * n) / sampled));
-  const client = new Client(target.server.origin, CLIENT_OPTIONS);
-  await post(client, first); // warm
-  let requestBytes = 0;
-  let responseBytes = 0;
-  let cpu = 0;
-  let wall = 0;
-  for (const member of members) {
+  const runs = targets.map((target) => ({
+    target,
+    client: new Client(target.server.origin, CLIENT_OPTIONS),
+    requestBytes: 0,
+    responseBytes: 0,
+    cpu: 0,
+    wall: 0,
+  }));
+  for (const run of runs) await post(run.client, first); // warm
+  for (const [k, member] of members.entries()) {
     const body = member === 0 ? first : Buffer.from(make(member));
-    const cpu0 = target.server.cpuSeconds();
-    const t0 = now();
-    const result = await post(client, body);
-    wall += now() - t0;
-    cpu += target.server.cpuSeconds() - cpu0;
-    if (result.status !== 200) throw new Error(`event N=${n}: HTTP ${result.status}`);
-    requestBytes += body.byteLength;
-    responseBytes += result.data.byteLength;
+    // Each server goes first as often as the others: the first runs right after the client
+    // built the request, whose garbage the client may still be collecting.
+    const order = runs.map((_, i) => runs[(i + k) % runs.length]!);
+    for (const run of order) {
+      const cpu0 = run.target.server.cpuSeconds();
+      const t0 = now();
+      const result = await post(run.client, body);
+      run.wall += now() - t0;
+      run.cpu += run.target.server.cpuSeconds() - cpu0;
+      if (result.status !== 200) throw new Error(`event N=${n}: HTTP ${result.status}`);
+      run.requestBytes += body.byteLength;
+      run.responseBytes += result.data.byteLength;
+    }
   }
-  await client.close();
-  const cpuMsPerSync = (cpu * 1000) / sampled;
-  return {
-    server: target.name,
-    statusPeers,
-    n,
-    syncs: n,
-    sampled,
-    requestBytesEach: Math.round(requestBytes / sampled),
-    responseBytesEach: Math.round(responseBytes / sampled),
-    totalRequestBytes: Math.round((requestBytes / sampled) * n),
-    totalResponseBytes: Math.round((responseBytes / sampled) * n),
-    cpuMsPerSync,
-    totalCpuSeconds: (cpuMsPerSync * n) / 1000,
-    wallMsPerSync: wall / sampled,
-  };
+  const results: EventResult[] = [];
+  for (const run of runs) {
+    await run.client.close();
+    const cpuMsPerSync = (run.cpu * 1000) / sampled;
+    results.push({
+      server: run.target.name,
+      statusPeers,
+      n,
+      syncs: n,
+      sampled,
+      requestBytesEach: Math.round(run.requestBytes / sampled),
+      responseBytesEach: Math.round(run.responseBytes / sampled),
+      totalRequestBytes: Math.round((run.requestBytes / sampled) * n),
+      totalResponseBytes: Math.round((run.responseBytes / sampled) * n),
+      cpuMsPerSync,
+      totalCpuSeconds: (cpuMsPerSync * n) / 1000,
+      wallMsPerSync: run.wall / sampled,
+    });
+  }
+  return results;
 }
 
 interface Results {
@@ -464,14 +480,18 @@ async function main(): Promise<void> {
       sizes.push(await measureSize(targets, mode, n));
     }
   }
-  // 2. Membership events, on our builds.
+  // 2. Membership events, on our builds, interleaved.
   const events: EventResult[] = [];
   for (const mode of MODES) {
     for (const n of EVENT_SIZES) {
-      for (const target of targets.filter((t) => t.name !== "minimal")) {
-        log(`membership event, status.peers ${mode}, N=${n}, ${target.name}`);
-        events.push(await membershipEvent(target, mode, n));
-      }
+      log(`membership event, status.peers ${mode}, N=${n}`);
+      events.push(
+        ...(await membershipEvents(
+          targets.filter((t) => t.name !== "minimal"),
+          mode,
+          n,
+        )),
+      );
     }
   }
   const mainPeakRss: Partial<Record<ServerName, number>> = {};

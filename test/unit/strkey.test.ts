@@ -1,6 +1,37 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { isPublicKey } from "../../hooks/stellar/strkey.js";
+import { testPublicKey } from "../support/keys.js";
+import { assertProperty } from "../support/property.js";
+
+/** The check written plainly, as js-stellar-base's decodeCheck reads a key: the reference. */
+function referenceIsPublicKey(text: string): boolean {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  if (text.length !== 56 || !text.startsWith("G")) return false;
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of text) {
+    const value = alphabet.indexOf(char);
+    if (value < 0) return false;
+    buffer = (buffer << 5) | value;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+    }
+  }
+  if (bytes.length !== 35 || bytes[0] !== 6 << 3) return false;
+  let crc = 0;
+  for (const byte of bytes.slice(0, 33)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc === ((bytes[33] ?? 0) | ((bytes[34] ?? 0) << 8));
+}
 
 /**
  * Vectors of stellar/js-stellar-base test/unit/strkey_test.js (#isValidEd25519PublicKey,
@@ -45,4 +76,31 @@ describe("isPublicKey (StrKey G... check)", () => {
     it(`refuses ${JSON.stringify(key.slice(0, 10))}... (${why})`, () =>
       assert.equal(isPublicKey(key), false));
   }
+
+  it("agrees with the plain reference on generated keys, their one-character changes and junk", () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const mutated = fc
+      .tuple(fc.string(), fc.nat(55), fc.constantFrom(...alphabet, "a", "0", "1", "=", "é", "😀"))
+      .map(([label, at, char]) => {
+        const key = testPublicKey(label);
+        return key.slice(0, at) + char + key.slice(at + 1);
+      });
+    const near = fc
+      .array(fc.constantFrom(...alphabet), { minLength: 55, maxLength: 55 })
+      .map((chars) => `G${chars.join("")}`);
+    assertProperty(
+      fc.property(
+        fc.oneof(
+          fc.string().map(testPublicKey),
+          mutated,
+          near,
+          fc.string(),
+          fc.string({ unit: "binary" }),
+        ),
+        (text) => assert.equal(isPublicKey(text), referenceIsPublicKey(text)),
+      ),
+      { numRuns: 3000 },
+    );
+    for (let i = 0; i < 50; i++) assert.equal(isPublicKey(testPublicKey(`member-${i}`)), true);
+  });
 });

@@ -9,11 +9,14 @@ import type {
 import { SUMMARY_CONFIGMAP_NAME, syncNamespace } from "../../namespace/summary.js";
 import { acceptJsonBodies, bodyFindings, recordSkippedRelated } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
+import type { BodyPool } from "../receive-body.js";
 
 export interface NamespaceHookOptions {
   clusterDomain: string;
   now: () => Date;
   authToken: string | undefined;
+  /** Reused buffers for request bodies (receive-body.ts), one pool per server. */
+  bodyPool: BodyPool;
 }
 
 /**
@@ -26,7 +29,7 @@ export async function namespaceHooks(
   options: NamespaceHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
-  acceptJsonBodies(app, { lean: false });
+  acceptJsonBodies(app, { lean: false, bodyPool: options.bodyPool });
 
   app.post<{ Body: DecoratorSyncRequest }>(
     "/sync",

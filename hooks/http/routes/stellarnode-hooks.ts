@@ -8,6 +8,7 @@ import { syncStellarNode } from "../../sync/sync.js";
 import type { SyncReport } from "../../sync/sync-report.js";
 import { acceptJsonBodies, bodyFindings, recordSkippedRelated } from "../hook-body.js";
 import { bearerAuth } from "../plugins/bearer-auth.js";
+import type { BodyPool } from "../receive-body.js";
 import { reasonLabel } from "../plugins/metrics.js";
 
 export interface StellarNodeHookOptions {
@@ -15,6 +16,8 @@ export interface StellarNodeHookOptions {
   now: () => Date;
   transforms: readonly DesiredStateTransform[];
   authToken: string | undefined;
+  /** Reused buffers for request bodies (receive-body.ts), one pool per server. */
+  bodyPool: BodyPool;
   sidecarImage: string | undefined;
   coreImages: ReadonlyMap<string, string>;
 }
@@ -28,7 +31,7 @@ export async function stellarNodeHooks(
   options: StellarNodeHookOptions,
 ): Promise<void> {
   if (options.authToken !== undefined) await bearerAuth(app, { token: options.authToken });
-  acceptJsonBodies(app, { lean: true });
+  acceptJsonBodies(app, { lean: true, bodyPool: options.bodyPool });
 
   app.post<{ Body: SyncRequest }>(
     "/sync",

@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { BodyPool } from "../../hooks/http/receive-body.js";
+import { stellarNode, syncRequest } from "../support/fixtures.js";
+import { testServer } from "../support/server.js";
+
+describe("BodyPool (reused body buffers)", () => {
+  it("lends a buffer of the asked size and lends the same memory again once given back", () => {
+    const pool = new BodyPool(1024 * 1024);
+    const first = pool.take(100_000);
+    assert.equal(first.buffer.length, 100_000);
+    first.buffer.fill(7);
+    first.release();
+    const second = pool.take(90_000);
+    assert.equal(second.buffer.length, 90_000);
+    assert.equal(second.buffer.buffer, first.buffer.buffer);
+    assert.equal(second.buffer[0], 7, "reused, not fresh memory");
+  });
+
+  it("lends a second buffer while the first is out, and keeps both once back", () => {
+    const pool = new BodyPool(1024 * 1024);
+    const a = pool.take(200_000);
+    const b = pool.take(100_000);
+    assert.notEqual(a.buffer.buffer, b.buffer.buffer);
+    a.release();
+    b.release();
+    assert.equal(pool.take(100_000).buffer.buffer, b.buffer.buffer, "the smallest that fits");
+    assert.equal(pool.take(100_000).buffer.buffer, a.buffer.buffer);
+  });
+
+  it("gives back once however often release is called", () => {
+    const pool = new BodyPool(1024 * 1024);
+    const a = pool.take(10);
+    a.release();
+    a.release();
+    const b = pool.take(10);
+    const c = pool.take(10);
+    assert.notEqual(b.buffer.buffer, c.buffer.buffer);
+  });
+
+  it("keeps no more than maxRetainedBytes, the smallest dropped first", () => {
+    const pool = new BodyPool(200_000);
+    const small = pool.take(60_000);
+    const large = pool.take(150_000);
+    small.release();
+    large.release();
+    assert.ok(pool.retainedBytes() <= 200_000);
+    assert.equal(pool.take(100_000).buffer.buffer, large.buffer.buffer);
+    const huge = pool.take(300_000);
+    huge.release();
+    assert.ok(pool.retainedBytes() <= 200_000, "a buffer over the bound is not kept");
+  });
+
+  it("drops the free buffers when a larger body comes", () => {
+    const pool = new BodyPool(10 * 1024 * 1024);
+    const small = pool.take(100_000);
+    small.release();
+    assert.ok(pool.retainedBytes() > 0);
+    const large = pool.take(2_000_000);
+    assert.equal(pool.retainedBytes(), 0);
+    large.release();
+    assert.ok(pool.retainedBytes() >= 2_000_000);
+  });
+});
+
+/** POSTs `body` over a real socket with the given Content-Length, sent in `pieces`. */
+async function rawPost(
+  port: number,
+  body: string,
+  contentLength: number,
+  pieces = 1,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/stellarnode/sync",
+        headers: { "content-type": "application/json", "content-length": contentLength },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    request.on("error", reject);
+    const bytes = Buffer.from(body);
+    const size = Math.ceil(bytes.length / pieces);
+    for (let at = 0; at < bytes.length; at += size) request.write(bytes.subarray(at, at + size));
+    request.end();
+  });
+}
+
+describe("hook bodies received into reused buffers (over a socket)", () => {
+  const withPad = (name: string, pad: number): string => {
+    const request = syncRequest(stellarNode(name), {
+      related: [stellarNode(name), stellarNode("b"), stellarNode("c")],
+    });
+    (request.parent.metadata as Record<string, unknown>)["annotations"] = {
+      pad: "y".repeat(pad),
+    };
+    return JSON.stringify(request);
+  };
+
+  it("answers a small body sent after a larger one as a fresh server answers it", async () => {
+    const large = withPad("a", 300_000);
+    const small = withPad("z", 10);
+    const server = await testServer();
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (server.app.server.address() as AddressInfo).port;
+    try {
+      const first = await rawPost(port, large, Buffer.byteLength(large), 7);
+      assert.equal(first.status, 200);
+      const second = await rawPost(port, small, Buffer.byteLength(small), 3);
+      assert.equal(second.status, 200);
+      const again = await rawPost(port, small, Buffer.byteLength(small));
+      assert.equal(second.text, again.text);
+      const alone = await testServer();
+      const reference = await alone.app.inject({
+        method: "POST",
+        url: "/stellarnode/sync",
+        headers: { "content-type": "application/json" },
+        payload: small,
+      });
+      await alone.app.close();
+      assert.equal(second.text, reference.body);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it("answers concurrent bodies each with its own answer", async () => {
+    const server = await testServer();
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (server.app.server.address() as AddressInfo).port;
+    try {
+      const bodies = ["a", "b", "c", "d"].map((name, i) => withPad(name, 50_000 * (i + 1)));
+      const alone = await Promise.all(
+        bodies.map(async (body) => rawPost(port, body, Buffer.byteLength(body), 5)),
+      );
+      const together = await Promise.all(
+        bodies.map(async (body) => rawPost(port, body, Buffer.byteLength(body), 5)),
+      );
+      for (const [i, reply] of together.entries()) {
+        assert.equal(reply.status, 200);
+        assert.equal(reply.text, alone[i]?.text);
+        assert.match(reply.text, new RegExp(`"name":"${["a", "b", "c", "d"][i]}-peers"`));
+      }
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it("refuses a body shorter than its Content-Length with 400, as fastify does", async () => {
+    const server = await testServer();
+    try {
+      const body = withPad("a", 10);
+      const reply = await server.app.inject({
+        method: "POST",
+        url: "/stellarnode/sync",
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(body) + 5),
+        },
+        payload: body,
+      });
+      assert.equal(reply.statusCode, 400);
+      assert.match(reply.body, /Content-Length/i);
+    } finally {
+      await server.app.close();
+    }
+  });
+});
