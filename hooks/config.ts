@@ -20,7 +20,8 @@ const EnvSchema = z
       .default(64 * MIB),
     // The bytes of hook bodies held at once (inflight-budget.ts). A body costs about five
     // times its size at its peak while it is synced (BENCHMARKS.md, npm run bench --
-    // --hostile): 96 MiB keeps a replica under the Deployment's 512 MiB limit.
+    // --hostile): 96 MiB keeps a replica under the Deployment's 512 MiB limit, with the up
+    // to 32 MiB of free body buffers kept between requests (receive-body.ts) on top.
     INFLIGHT_BODY_BUDGET: z.coerce
       .number()
       .int()

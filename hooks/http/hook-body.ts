@@ -70,8 +70,16 @@ export function acceptJsonBodies(
         done(error);
         return;
       }
+      // This runs in the body stream's end listener: a throw here would not reach fastify's
+      // error handling (its own receiving catches around the parser), so it is answered here.
+      let answered = false;
       try {
-        parse(request, body, done);
+        parse(request, body, (parseError, parsed) => {
+          answered = true;
+          done(parseError, parsed);
+        });
+      } catch (thrown) {
+        if (!answered) done(thrown instanceof Error ? thrown : new Error(String(thrown)));
       } finally {
         release?.();
       }

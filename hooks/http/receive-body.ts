@@ -9,10 +9,12 @@ import { errorCodes, type FastifyRequest } from "fastify";
  * new buffer per request; a buffer that has been written once costs only the copy.
  *
  * A buffer is lent to one request at a time, and given back once its body has been parsed
- * (the parsers copy out everything they keep). Free buffers are kept up to
- * `maxRetainedBytes` in all; a request larger than every free buffer drops them (so that
- * the pool never holds idle memory beside a new, larger body) and gets a new one, rounded up
- * so that the next, slightly larger request of the same group fits it.
+ * (the parsers copy out everything they keep). A request gets the smallest free buffer that
+ * fits it and is at most twice its rounded size (a small request never holds a large buffer
+ * another body could use), else a new one, rounded up so that the next, slightly larger
+ * request of the same group fits it. Free buffers are kept up to `maxRetainedBytes` in all,
+ * the smallest dropped first; they are trimmed when a buffer comes back, never when a
+ * request merely declares a size, so a request that never sends its body empties nothing.
  */
 export class BodyPool {
   private free: Buffer[] = [];
@@ -21,18 +23,17 @@ export class BodyPool {
 
   /** A buffer of exactly `size` bytes, and the function that gives it back (once). */
   take(size: number): { buffer: Buffer; release: () => void } {
+    const largest = 2 * roundUp(size);
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const length = this.free[i]?.length ?? 0;
-      if (length >= size && (best < 0 || length < (this.free[best]?.length ?? 0))) best = i;
+      if (length < size || length > largest) continue;
+      if (best < 0 || length < (this.free[best]?.length ?? 0)) best = i;
     }
-    let whole: Buffer;
-    if (best >= 0) {
-      whole = this.free.splice(best, 1)[0] ?? Buffer.allocUnsafeSlow(size);
-    } else {
-      this.free = [];
-      whole = Buffer.allocUnsafeSlow(roundUp(size));
-    }
+    const whole =
+      best >= 0
+        ? (this.free.splice(best, 1)[0] ?? Buffer.allocUnsafeSlow(roundUp(size)))
+        : Buffer.allocUnsafeSlow(roundUp(size));
     let released = false;
     return {
       buffer: whole.subarray(0, size),

@@ -53,15 +53,30 @@ describe("BodyPool (reused body buffers)", () => {
     assert.ok(pool.retainedBytes() <= 200_000, "a buffer over the bound is not kept");
   });
 
-  it("drops the free buffers when a larger body comes", () => {
+  it("never lends a buffer more than twice the size asked, and empties nothing for a size only declared", () => {
     const pool = new BodyPool(10 * 1024 * 1024);
-    const small = pool.take(100_000);
-    small.release();
-    assert.ok(pool.retainedBytes() > 0);
     const large = pool.take(2_000_000);
-    assert.equal(pool.retainedBytes(), 0);
     large.release();
-    assert.ok(pool.retainedBytes() >= 2_000_000);
+    const small = pool.take(1_000);
+    assert.notEqual(
+      small.buffer.buffer,
+      large.buffer.buffer,
+      "a small body leaves the large buffer free",
+    );
+    assert.ok(pool.retainedBytes() >= 2_000_000, "declaring a size empties nothing");
+    small.release();
+    assert.equal(pool.take(1_500_000).buffer.buffer, large.buffer.buffer);
+  });
+
+  it("gives way to a larger buffer coming back: over the bound, the smallest free ones go", () => {
+    const pool = new BodyPool(2_500_000);
+    const small = pool.take(600_000);
+    small.release();
+    const large = pool.take(2_000_000);
+    assert.ok(pool.retainedBytes() > 0, "still free while the large body is received");
+    large.release();
+    assert.ok(pool.retainedBytes() <= 2_500_000);
+    assert.equal(pool.take(1_500_000).buffer.buffer, large.buffer.buffer, "the large one is kept");
   });
 });
 
