@@ -87,6 +87,29 @@ function edited(
   );
 }
 
+/**
+ * validator-a alone, running 26.0.1, bumped to 27.0.0: the sync that starts settling, and
+ * the one 60 s later that applies the new template (its turn: nobody else in the group).
+ */
+function versionBumpApplied() {
+  const base = running({ version: "26.0.1" });
+  const parent = stellarNode("validator-a", {
+    generation: 2,
+    spec: { version: "27.0.0" },
+    status: base.first.status as Record<string, unknown>,
+  });
+  const pending = syncResponse(
+    syncRequest(parent, { related: [parent], children: base.children }),
+    OPTIONS,
+  );
+  const settled = { ...parent, status: pending.status };
+  const turn = syncResponse(syncRequest(settled, { related: [settled], children: base.children }), {
+    ...OPTIONS,
+    now: later(60),
+  });
+  return { base, pending, settled, turn };
+}
+
 describe("every pod-template change waits its turn", () => {
   it("a version bump: the StatefulSet keeps the applied image and config; TemplateApplied=False, ImageChanged", () => {
     const base = running({ version: "26.0.1" });
@@ -165,22 +188,8 @@ describe("every pod-template change waits its turn", () => {
   });
 
   it("applies the desired template once it is its turn, and a suspension at once", () => {
-    const base = running({ version: "26.0.1" });
-    const parent = stellarNode("validator-a", {
-      generation: 2,
-      spec: { version: "27.0.0" },
-      status: base.first.status as Record<string, unknown>,
-    });
-    const pending = syncResponse(
-      syncRequest(parent, { related: [parent], children: base.children }),
-      OPTIONS,
-    );
+    const { base, pending, turn } = versionBumpApplied();
     assert.equal(condition(pending, "TemplateApplied")?.status, "False", "settling first");
-    const settled = { ...parent, status: pending.status };
-    const turn = syncResponse(
-      syncRequest(settled, { related: [settled], children: base.children }),
-      { ...OPTIONS, now: later(60) },
-    );
     assert.equal(condition(turn, "TemplateApplied")?.status, "True");
     assert.match(templateOf(turn).spec.containers[0]!.image, /:27\.0\.0-/);
     assert.equal(
@@ -197,21 +206,7 @@ describe("every pod-template change waits its turn", () => {
   });
 
   it("a restart of its own is one Ready state, Restarting, from the apply until the pod is Ready on the new template", () => {
-    const base = running({ version: "26.0.1" });
-    const parent = stellarNode("validator-a", {
-      generation: 2,
-      spec: { version: "27.0.0" },
-      status: base.first.status as Record<string, unknown>,
-    });
-    const pending = syncResponse(
-      syncRequest(parent, { related: [parent], children: base.children }),
-      OPTIONS,
-    );
-    const settled = { ...parent, status: pending.status };
-    const turn = syncResponse(
-      syncRequest(settled, { related: [settled], children: base.children }),
-      { ...OPTIONS, now: later(60) },
-    );
+    const { base, pending, settled, turn } = versionBumpApplied();
     assert.equal(condition(turn, "TemplateApplied")?.status, "True");
     assert.deepEqual(
       turn.status.conditions.map((c) => c.type),
