@@ -29,6 +29,8 @@ export interface ServerOptions {
   now?: () => Date;
   /** A pino destination for tests; stdout otherwise. */
   logStream?: NodeJS.WritableStream;
+  /** The reused body buffers, injectable so tests can watch them; one of the server's own otherwise. */
+  bodyPool?: BodyPool;
 }
 
 export interface HookServer {
@@ -139,7 +141,8 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
   await app.register(healthRoutes, { isShuttingDown: () => shuttingDown });
   // Free body buffers kept between requests: two bodies of a group of 1,000 (12.8 MB each,
   // BENCHMARKS.md), never more than the in-flight budget.
-  const bodyPool = new BodyPool(Math.min(RETAINED_BODY_BYTES, config.INFLIGHT_BODY_BUDGET));
+  const bodyPool =
+    options.bodyPool ?? new BodyPool(Math.min(RETAINED_BODY_BYTES, config.INFLIGHT_BODY_BUDGET));
   await app.register(stellarNodeHooks, {
     prefix: "/stellarnode",
     clusterDomain: config.CLUSTER_DOMAIN,

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import type { ServerConfig } from "../../hooks/config.js";
 import { loadConfig } from "../../hooks/config.js";
 import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
+import type { BodyPool } from "../../hooks/http/receive-body.js";
 import { buildServer } from "../../hooks/http/server.js";
 import { FIXED_NOW } from "./fixtures.js";
 
@@ -9,6 +10,7 @@ import { FIXED_NOW } from "./fixtures.js";
 export async function testServer(
   env: Record<string, string> = {},
   transforms: readonly DesiredStateTransform[] = [],
+  bodyPool?: BodyPool,
 ) {
   const logs: string[] = [];
   const config: ServerConfig = loadConfig({ LOG_LEVEL: "info", ...env });
@@ -18,6 +20,12 @@ export async function testServer(
       done();
     },
   });
-  const server = await buildServer({ config, transforms, now: () => FIXED_NOW, logStream });
+  const server = await buildServer({
+    config,
+    transforms,
+    now: () => FIXED_NOW,
+    logStream,
+    ...(bodyPool === undefined ? {} : { bodyPool }),
+  });
   return { ...server, logs };
 }

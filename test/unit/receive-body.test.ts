@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { BodyPool } from "../../hooks/http/receive-body.js";
 import { stellarNode, syncRequest } from "../support/fixtures.js";
@@ -121,6 +121,53 @@ describe("hook bodies received into reused buffers (over a socket)", () => {
     };
     return JSON.stringify(request);
   };
+
+  it("gives the buffer of a body whose client went away back to the pool", async () => {
+    let lent: (size: number) => void = () => undefined;
+    let returned: () => void = () => undefined;
+    const taken = new Promise<number>((resolve) => (lent = resolve));
+    const back = new Promise<void>((resolve) => (returned = resolve));
+    class WatchedPool extends BodyPool {
+      override take(size: number): { buffer: Buffer; release: () => void } {
+        const loan = super.take(size);
+        lent(size);
+        return {
+          buffer: loan.buffer,
+          release: () => {
+            loan.release();
+            returned();
+          },
+        };
+      }
+    }
+    const pool = new WatchedPool(8 * 1024 * 1024);
+    const server = await testServer({}, [], pool);
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (server.app.server.address() as AddressInfo).port;
+    try {
+      const socket = connect(port, "127.0.0.1");
+      socket.on("error", () => undefined);
+      socket.write(
+        "POST /stellarnode/sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+          "Content-Length: 2000000\r\n\r\n" +
+          "x".repeat(1000),
+      );
+      assert.equal(await taken, 2_000_000, "a buffer of the declared size is lent");
+      assert.equal(pool.retainedBytes(), 0);
+      socket.destroy();
+      // A bound for a failure only: a buffer never given back would be waited for forever.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([
+        back,
+        new Promise<never>((_, reject) => {
+          bound = setTimeout(() => reject(new Error("the buffer was never given back")), 10_000);
+        }),
+      ]).finally(() => clearTimeout(bound));
+      assert.ok(pool.retainedBytes() >= 2_000_000, "back in the pool, for the next body");
+    } finally {
+      await server.app.close();
+    }
+  });
 
   it("answers a small body sent after a larger one as a fresh server answers it", async () => {
     const large = withPad("a", 300_000);
