@@ -15,19 +15,14 @@
  *
  *   npm run bench -- --e2e [--sizes=3,10,30,50] [--runs=1] [--settle=15]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  applyObjects,
-  getJson,
-  kubectl,
-  spawnKubectl,
-  type KubeList,
-} from "../e2e/support/kube.js";
+import { applyObjects, getJson, kubectl, type KubeList } from "../e2e/support/kube.js";
+import { KubectlLineStream } from "../e2e/support/kubectl-stream.js";
 import { createValidatorsWith } from "../e2e/support/rollout.js";
 import { REPO_ROOT } from "./server-runner.js";
 import { bytes, median, ms, table } from "./stats.js";
@@ -35,6 +30,9 @@ import { bytes, median, ms, table } from "./stats.js";
 const HOOK_ORIGIN = "http://127.0.0.1:18080";
 const RESULTS = join(REPO_ROOT, "bench-results");
 const CLUSTER_ENV = join(REPO_ROOT, ".cluster", "env");
+
+/** Ends a watch record: the peers ConfigMap's data holds newlines. */
+const RECORD_END = "\u0001\n";
 
 const log = (text: string): void => void process.stderr.write(`[bench e2e] ${text}\n`);
 
@@ -47,19 +45,14 @@ function address(namespace: string, name: string): string {
  * `kubectl get -w` watch: which addresses each `X-peers` lists, and when it started to.
  */
 class PeersWatch {
-  private buffered = "";
   readonly lists = new Map<string, Set<string>>();
   /** configmap name -> address -> first time (performance.now) it was listed. */
   readonly listedSince = new Map<string, Map<string, number>>();
+  private readonly stream: KubectlLineStream;
 
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
-  }
-
-  static start(namespace: string): PeersWatch {
-    return new PeersWatch(
-      spawnKubectl([
+  private constructor(namespace: string) {
+    this.stream = new KubectlLineStream(
+      [
         "get",
         "configmaps",
         "-n",
@@ -68,32 +61,30 @@ class PeersWatch {
         "--output-watch-events",
         "-o",
         'jsonpath={.type}|{.object.metadata.name}|{.object.data.KNOWN_PEERS}{"\\u0001\\n"}',
-      ]),
+      ],
+      (fields) => this.receive(fields, performance.now()),
+      RECORD_END,
     );
   }
 
-  private receive(chunk: string): void {
-    const at = performance.now();
-    this.buffered += chunk;
-    let end: number;
-    while ((end = this.buffered.indexOf("\u0001\n")) >= 0) {
-      const record = this.buffered.slice(0, end);
-      this.buffered = this.buffered.slice(end + 2);
-      // kubectl prints no tab from a jsonpath literal: "|" separates, and KNOWN_PEERS has none.
-      const [type, name, peers] = record.split("|");
-      if (name === undefined || !name.endsWith("-peers")) continue;
-      if (type === "DELETED") {
-        this.lists.delete(name);
-        this.listedSince.delete(name);
-        continue;
-      }
-      const listed = new Set((peers ?? "").split("\n").filter((line) => line !== ""));
-      this.lists.set(name, listed);
-      const since = this.listedSince.get(name) ?? new Map<string, number>();
-      for (const peer of listed) if (!since.has(peer)) since.set(peer, at);
-      for (const peer of since.keys()) if (!listed.has(peer)) since.delete(peer);
-      this.listedSince.set(name, since);
+  static start(namespace: string): PeersWatch {
+    return new PeersWatch(namespace);
+  }
+
+  private receive([type, name, peers]: string[], at: number): void {
+    // kubectl prints no tab from a jsonpath literal: "|" separates, and KNOWN_PEERS has none.
+    if (name === undefined || !name.endsWith("-peers")) return;
+    if (type === "DELETED") {
+      this.lists.delete(name);
+      this.listedSince.delete(name);
+      return;
     }
+    const listed = new Set((peers ?? "").split("\n").filter((line) => line !== ""));
+    this.lists.set(name, listed);
+    const since = this.listedSince.get(name) ?? new Map<string, number>();
+    for (const peer of listed) if (!since.has(peer)) since.set(peer, at);
+    for (const peer of since.keys()) if (!listed.has(peer)) since.delete(peer);
+    this.listedSince.set(name, since);
   }
 
   /** Whether every member's list holds exactly the other members. */
@@ -107,7 +98,7 @@ class PeersWatch {
   }
 
   stop(): void {
-    this.child.kill();
+    this.stream.stop();
   }
 }
 
@@ -219,19 +210,14 @@ export async function ensureController(): Promise<void> {
 
 /** Each member's rollout status, from one `kubectl get stellarnodes -w` watch. */
 class StatusWatch {
-  private buffered = "";
   readonly states = new Map<string, MemberStatus>();
   /** Updates of the namespace's StellarNodes seen (status writes, mostly). */
   updates = 0;
+  private readonly stream: KubectlLineStream;
 
-  private constructor(private readonly child: ChildProcess) {
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => this.receive(chunk));
-  }
-
-  static start(namespace: string): StatusWatch {
-    return new StatusWatch(
-      spawnKubectl([
+  private constructor(namespace: string) {
+    this.stream = new KubectlLineStream(
+      [
         "get",
         "stellarnodes",
         "-n",
@@ -241,28 +227,27 @@ class StatusWatch {
         "-o",
         "jsonpath={.type}|{.object.metadata.name}|{.object.status.pendingRestart}|{.object.status.rollout.ready}|{.object.status.rollout.templateHash}|{.object.status.rollout.appliedTemplateHash}|{.object.status.rollout.groupSize}" +
           '{"\\u0001\\n"}',
-      ]),
+      ],
+      (fields) => this.receive(fields),
+      RECORD_END,
     );
   }
 
-  private receive(chunk: string): void {
-    this.buffered += chunk;
-    let end: number;
-    while ((end = this.buffered.indexOf("\u0001\n")) >= 0) {
-      const record = this.buffered.slice(0, end);
-      this.buffered = this.buffered.slice(end + 2);
-      const [type, name, pending, ready, desired, applied, groupSize] = record.split("|");
-      if (name === undefined) continue;
-      if (type === "MODIFIED") this.updates++;
-      if (type === "DELETED") {
-        this.states.delete(name);
-        continue;
-      }
-      this.states.set(name, {
-        settled: pending === "false" && ready === "true" && desired !== "" && desired === applied,
-        groupSize: Number(groupSize),
-      });
+  static start(namespace: string): StatusWatch {
+    return new StatusWatch(namespace);
+  }
+
+  private receive([type, name, pending, ready, desired, applied, groupSize]: string[]): void {
+    if (name === undefined) return;
+    if (type === "MODIFIED") this.updates++;
+    if (type === "DELETED") {
+      this.states.delete(name);
+      return;
     }
+    this.states.set(name, {
+      settled: pending === "false" && ready === "true" && desired !== "" && desired === applied,
+      groupSize: Number(groupSize),
+    });
   }
 
   /** Every member runs Ready on the template of a group of `members.length`, nothing pending. */
@@ -274,7 +259,7 @@ class StatusWatch {
   }
 
   stop(): void {
-    this.child.kill();
+    this.stream.stop();
   }
 }
 

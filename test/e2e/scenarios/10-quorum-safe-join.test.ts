@@ -24,19 +24,7 @@ scenario(
       await waitForGroupConverged(ns, [...existing, "v4"]);
       step("all 4 list each other and run their current lists");
       await sleep(SETTLE_MS);
-      watch.assertAlive();
-      const worst = watch.maxDownAtOnce(existing);
-      assert.ok(
-        worst.count <= 1,
-        `${worst.count} validators were down at once (${worst.at.join(", ")}):\n${watch.describe()}`,
-      );
-      for (const name of existing) {
-        assert.equal(
-          watch.restarts(name),
-          1,
-          `${name} restarts exactly once:\n${watch.describe()}`,
-        );
-      }
+      watch.assertRestartedOnceOneAtATime(existing);
       assert.equal(
         watch.restarts("v4"),
         0,

@@ -72,15 +72,7 @@ async function pacedOnce(
     await waitForNothingPending(namespace, members, 240_000);
     step("every member runs the new template; nothing is pending");
     await sleep(SETTLE_MS);
-    watch.assertAlive();
-    const worst = watch.maxDownAtOnce(restarting);
-    assert.ok(
-      worst.count <= 1,
-      `${worst.count} validators were down at once (${worst.at.join(", ")}):\n${watch.describe()}`,
-    );
-    for (const name of restarting) {
-      assert.equal(watch.restarts(name), 1, `${name} restarts exactly once:\n${watch.describe()}`);
-    }
+    watch.assertRestartedOnceOneAtATime(restarting);
   } finally {
     watch.stop();
   }

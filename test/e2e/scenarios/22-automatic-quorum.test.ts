@@ -145,19 +145,7 @@ scenario(
       await waitForRunningQuorum(ns, all);
       step("all 4 run with the other three in [[VALIDATORS]]");
       await sleep(SETTLE_MS);
-      watch.assertAlive();
-      const worst = watch.maxDownAtOnce(existing);
-      assert.ok(
-        worst.count <= 1,
-        `${worst.count} validators were down at once (${worst.at.join(", ")}):\n${watch.describe()}`,
-      );
-      for (const name of existing) {
-        assert.equal(
-          watch.restarts(name),
-          1,
-          `${name} restarts exactly once:\n${watch.describe()}`,
-        );
-      }
+      watch.assertRestartedOnceOneAtATime(existing);
       assert.equal(watch.restarts("v4"), 0, `v4 starts with the quorum:\n${watch.describe()}`);
       for (const name of all) {
         const running = (await quorumStatus(ns, name))?.running;

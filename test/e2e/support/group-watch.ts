@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { KubectlLineStream } from "./kubectl-stream.js";
 import { waitFor } from "./wait.js";
 
@@ -104,6 +105,22 @@ export class GroupWatch {
   /** How many times a validator's pod was replaced, for any reason (new uids after the first). */
   replacements(name: string): number {
     return new Set(this.events.filter((e) => e.pod === `${name}-0`).map((e) => e.uid)).size - 1;
+  }
+
+  /**
+   * The quorum-safe rollout as the scenarios check it: the watch ran throughout, never more
+   * than one of `restarting` was down at once, and each of them restarted exactly once.
+   */
+  assertRestartedOnceOneAtATime(restarting: readonly string[]): void {
+    this.assertAlive();
+    const worst = this.maxDownAtOnce(restarting);
+    assert.ok(
+      worst.count <= 1,
+      `${worst.count} validators were down at once (${worst.at.join(", ")}):\n${this.describe()}`,
+    );
+    for (const name of restarting) {
+      assert.equal(this.restarts(name), 1, `${name} restarts exactly once:\n${this.describe()}`);
+    }
   }
 
   assertAlive(): void {

@@ -4,7 +4,8 @@ import { spawnKubectl } from "./kube.js";
 /**
  * A long-running `kubectl get -w -o jsonpath=...` whose lines are split into fields. Fields
  * are separated by `|`, not a tab: `kubectl get -w` passes its output through a tabwriter,
- * which turns tabs into runs of spaces.
+ * which turns tabs into runs of spaces. A template whose fields can hold newlines (a
+ * ConfigMap's data) ends each record with its own `recordEnd`.
  */
 export class KubectlLineStream {
   static readonly SEPARATOR = "|";
@@ -16,6 +17,7 @@ export class KubectlLineStream {
   constructor(
     args: readonly string[],
     private readonly onFields: (fields: string[]) => void,
+    private readonly recordEnd = "\n",
   ) {
     this.child = spawnKubectl(args);
     this.child.stdout?.setEncoding("utf8");
@@ -31,10 +33,10 @@ export class KubectlLineStream {
 
   private receive(chunk: string): void {
     this.buffered += chunk;
-    let newline: number;
-    while ((newline = this.buffered.indexOf("\n")) >= 0) {
-      const line = this.buffered.slice(0, newline).trim();
-      this.buffered = this.buffered.slice(newline + 1);
+    let end: number;
+    while ((end = this.buffered.indexOf(this.recordEnd)) >= 0) {
+      const line = this.buffered.slice(0, end).trim();
+      this.buffered = this.buffered.slice(end + this.recordEnd.length);
       if (line !== "") this.onFields(line.split(KubectlLineStream.SEPARATOR));
     }
   }
