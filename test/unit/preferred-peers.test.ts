@@ -56,6 +56,18 @@ function group(count: number, selfConfig: Record<string, unknown> = {}) {
   return { self, names, related: [self, ...others] };
 }
 
+/** Validator a of example.org, with `quorum: Automatic` and its public key. */
+function automaticSelf() {
+  return stellarNode("a", {
+    validatorConfig: {
+      quorum: "Automatic",
+      homeDomain: "example.org",
+      publicKey: KEYS[0],
+      quorumSet: undefined,
+    },
+  });
+}
+
 describe("group members are preferred peers", () => {
   it("lists every other member in PREFERRED_PEERS with the same address as in KNOWN_PEERS", () => {
     const { self, related } = group(3, { knownPeers: ["core-testnet1.stellar.org"] });
@@ -84,14 +96,7 @@ describe("group members are preferred peers", () => {
 
   it("does not list again the members stellar-core prefers from its automatic quorum", () => {
     // Config::parseValidators: an ADDRESS of NODE_HOME_DOMAIN goes to PREFERRED_PEERS.
-    const self = stellarNode("a", {
-      validatorConfig: {
-        quorum: "Automatic",
-        homeDomain: "example.org",
-        publicKey: KEYS[0],
-        quorumSet: undefined,
-      },
-    });
+    const self = automaticSelf();
     const related = [
       self,
       stellarNode("b", { validatorConfig: { homeDomain: "example.org", publicKey: KEYS[1] } }),
@@ -118,14 +123,7 @@ describe("group members are preferred peers", () => {
     // A member that has published a status but never been in consensus is not in the
     // generated [[VALIDATORS]] yet (quorum-admission.ts), so stellar-core would not prefer
     // it from there: PREFERRED_PEERS must carry it, and leave it once it is admitted.
-    const self = stellarNode("a", {
-      validatorConfig: {
-        quorum: "Automatic",
-        homeDomain: "example.org",
-        publicKey: KEYS[0],
-        quorumSet: undefined,
-      },
-    });
+    const self = automaticSelf();
     const member = (status: Record<string, unknown>) =>
       stellarNode("b", {
         validatorConfig: { homeDomain: "example.org", publicKey: KEYS[1] },
@@ -143,14 +141,7 @@ describe("group members are preferred peers", () => {
   });
 
   it("a member whose publicKey fails its StrKey checksum is not taken for a quorum member", () => {
-    const self = stellarNode("a", {
-      validatorConfig: {
-        quorum: "Automatic",
-        homeDomain: "example.org",
-        publicKey: KEYS[0],
-        quorumSet: undefined,
-      },
-    });
+    const self = automaticSelf();
     const badKey = `${KEYS[1].slice(0, -1)}${KEYS[1].endsWith("A") ? "B" : "A"}`;
     const related = [
       self,
