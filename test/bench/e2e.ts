@@ -52,16 +52,11 @@ class PeersWatch {
 
   private constructor(namespace: string) {
     this.stream = new KubectlLineStream(
-      [
-        "get",
+      KubectlLineStream.watchArgs(
         "configmaps",
-        "-n",
         namespace,
-        "-w",
-        "--output-watch-events",
-        "-o",
-        'jsonpath={.type}|{.object.metadata.name}|{.object.data.KNOWN_PEERS}{"\\u0001\\n"}',
-      ],
+        '{.type}|{.object.metadata.name}|{.object.data.KNOWN_PEERS}{"\\u0001\\n"}',
+      ),
       (fields) => this.receive(fields, performance.now()),
       RECORD_END,
     );
@@ -217,17 +212,12 @@ class StatusWatch {
 
   private constructor(namespace: string) {
     this.stream = new KubectlLineStream(
-      [
-        "get",
+      KubectlLineStream.watchArgs(
         "stellarnodes",
-        "-n",
         namespace,
-        "-w",
-        "--output-watch-events",
-        "-o",
-        "jsonpath={.type}|{.object.metadata.name}|{.object.status.pendingRestart}|{.object.status.rollout.ready}|{.object.status.rollout.templateHash}|{.object.status.rollout.appliedTemplateHash}|{.object.status.rollout.groupSize}" +
+        "{.type}|{.object.metadata.name}|{.object.status.pendingRestart}|{.object.status.rollout.ready}|{.object.status.rollout.templateHash}|{.object.status.rollout.appliedTemplateHash}|{.object.status.rollout.groupSize}" +
           '{"\\u0001\\n"}',
-      ],
+      ),
       (fields) => this.receive(fields),
       RECORD_END,
     );

@@ -48,16 +48,7 @@ export class GroupWatch {
 
   /** Starts watching and waits until the current pods of `expected` were reported. */
   static async start(namespace: string, expected: readonly string[]): Promise<GroupWatch> {
-    const watch = new GroupWatch([
-      "get",
-      "pods",
-      "-n",
-      namespace,
-      "-w",
-      "--output-watch-events",
-      "-o",
-      `jsonpath=${TEMPLATE}`,
-    ]);
+    const watch = new GroupWatch(KubectlLineStream.watchArgs("pods", namespace, TEMPLATE));
     await waitFor(
       `the pod watch of ${namespace} to report ${expected.join(", ")}`,
       async () => {

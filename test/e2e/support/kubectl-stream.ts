@@ -27,6 +27,20 @@ export class KubectlLineStream {
     this.child.on("exit", (code) => (this.exited = code));
   }
 
+  /** `kubectl get -w` of a namespace's `resource`, every event (type first) as `template`. */
+  static watchArgs(resource: string, namespace: string, template: string): string[] {
+    return [
+      "get",
+      resource,
+      "-n",
+      namespace,
+      "-w",
+      "--output-watch-events",
+      "-o",
+      `jsonpath=${template}`,
+    ];
+  }
+
   stop(): void {
     if (this.exited === undefined) this.child.kill("SIGTERM");
   }
