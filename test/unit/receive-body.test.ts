@@ -80,11 +80,14 @@ describe("BodyPool (reused body buffers)", () => {
   });
 });
 
-/** POSTs `body` over a real socket with the given Content-Length, sent in `pieces`. */
+/**
+ * POSTs `body` over a real socket with the given Content-Length, or without one
+ * (`"chunked"`: node sends it with Transfer-Encoding: chunked), sent in `pieces`.
+ */
 async function rawPost(
   port: number,
   body: string,
-  contentLength: number,
+  contentLength: number | "chunked",
   pieces = 1,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -94,7 +97,10 @@ async function rawPost(
         port,
         method: "POST",
         path: "/stellarnode/sync",
-        headers: { "content-type": "application/json", "content-length": contentLength },
+        headers:
+          contentLength === "chunked"
+            ? { "content-type": "application/json" }
+            : { "content-type": "application/json", "content-length": contentLength },
       },
       (response) => {
         let text = "";
@@ -213,6 +219,45 @@ describe("hook bodies received into reused buffers (over a socket)", () => {
         assert.equal(reply.text, alone[i]?.text);
         assert.match(reply.text, new RegExp(`"name":"${["a", "b", "c", "d"][i]}-peers"`));
       }
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it("answers a chunked body (no Content-Length) as the same body with one, and lends it no buffer", async () => {
+    const taken: number[] = [];
+    class WatchedPool extends BodyPool {
+      override take(size: number): { buffer: Buffer; release: () => void } {
+        taken.push(size);
+        return super.take(size);
+      }
+    }
+    const server = await testServer({}, [], new WatchedPool(8 * 1024 * 1024));
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (server.app.server.address() as AddressInfo).port;
+    try {
+      const body = withPad("a", 200_000);
+      const chunked = await rawPost(port, body, "chunked", 9);
+      assert.deepEqual(taken, [], "no length declared: nothing to size a buffer from");
+      const sized = await rawPost(port, body, Buffer.byteLength(body), 9);
+      assert.deepEqual(taken, [Buffer.byteLength(body)]);
+      assert.equal(chunked.status, 200);
+      assert.equal(chunked.text, sized.text);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it("refuses a chunked body that grows past the body limit with 413", async () => {
+    const server = await testServer({ BODY_LIMIT: String(1024 * 1024) });
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (server.app.server.address() as AddressInfo).port;
+    try {
+      const reply = await rawPost(port, withPad("a", 1024 * 1024 + 10), "chunked", 20);
+      assert.equal(reply.status, 413);
+      assert.match(reply.text, /body/i);
+      const after = await rawPost(port, withPad("a", 10), "chunked", 2);
+      assert.equal(after.status, 200, "the server answers the next body");
     } finally {
       await server.app.close();
     }
