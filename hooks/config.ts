@@ -18,10 +18,10 @@ const EnvSchema = z
       .int()
       .min(MIB)
       .default(64 * MIB),
-    // The bytes of hook bodies held at once (inflight-budget.ts). A body costs about five
-    // times its size at its peak while it is synced (BENCHMARKS.md, npm run bench --
-    // --hostile): 96 MiB keeps a replica under the Deployment's 512 MiB limit, with the up
-    // to 32 MiB of free body buffers kept between requests (receive-body.ts) on top.
+    // The bytes of hook bodies held at once (inflight-budget.ts). A body costs about twice
+    // its size at its peak while it is synced, three times at worst (BENCHMARKS.md, npm run
+    // bench -- --hostile): 96 MiB keeps a replica under the Deployment's 512 MiB limit,
+    // with the up to 32 MiB of free body buffers kept between requests (receive-body.ts).
     INFLIGHT_BODY_BUDGET: z.coerce
       .number()
       .int()

@@ -9,6 +9,9 @@ import { startServer } from "./server-runner.js";
 import { bytes, ms, table } from "./stats.js";
 
 const SYNC = "/stellarnode/sync";
+/** A group whose request is near the hostile cases' 60 MB, as today's status shapes it. */
+const REAL_GROUP_SIZE = 5000;
+const PAIR_GROUP_SIZE = 3500;
 const log = (text: string): void => void process.stderr.write(`[bench hostile] ${text}\n`);
 
 interface CaseResult {
@@ -75,6 +78,14 @@ export async function hostileBench(): Promise<void> {
   };
   small.parent.spec.validatorConfig.quorumSet = `[QUORUM_SET.${Array.from({ length: 999 }, (_, i) => `k${i}`).join(".")}]\n`;
   const deepQuorum = JSON.stringify(small);
+  // Every byte a real member: the request a member of a group this large sends, each status
+  // with its capped peers list. The filler cases above are mostly bytes the lean reader skips.
+  const realGroup = buildGroup({ n: REAL_GROUP_SIZE, statusPeers: "capped" });
+  const real = requestFor(realGroup, 1, relatedJson(realGroup));
+  // Two requests the in-flight budget admits together: the most a replica holds at once.
+  const pairGroup = buildGroup({ n: PAIR_GROUP_SIZE, statusPeers: "capped" });
+  const pairRelated = relatedJson(pairGroup);
+  const pair = [requestFor(pairGroup, 1, pairRelated), requestFor(pairGroup, 2, pairRelated)];
   const results: CaseResult[] = [];
   const cases: [string, string[]][] = [
     ["one 60 MB request", [plain]],
@@ -83,6 +94,8 @@ export async function hostileBench(): Promise<void> {
     ["two such requests at once", [constructorText, constructorText]],
     ["60 MB, a __proto__ key in one related node", [poisoned]],
     ["quorumSet with a 999-level dotted key", [deepQuorum]],
+    [`a group of ${REAL_GROUP_SIZE.toLocaleString("en")}, capped status.peers`, [real]],
+    [`two members of a group of ${PAIR_GROUP_SIZE.toLocaleString("en")} at once`, pair],
   ];
   for (const [name, bodies] of cases) {
     log(name);
