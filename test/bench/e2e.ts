@@ -6,6 +6,8 @@
  * counter) and its CPU seconds (/proc), up to every member's X-peers listing (dropping) the
  * member (the discovery burst), until no sync came for 2 s, and up to the last member Ready
  * on the template of its new list (the whole event, the paced rollout included).
+ * `--strategy=LiveConnect` measures groups whose new peer lists restart nobody
+ * (spec.peerDiscovery.updateStrategy): their whole event is the burst, no rollout.
  *
  * Needs the cluster up with Metacontroller and the product's controllers (an e2e run leaves
  * them) and a free pool of volumes (a group of 50 takes 50; E2E_PV_COUNT): run it while no
@@ -14,6 +16,7 @@
  * namespace bench-e2e-<size>-<random> (without the e2e label), deleted at the end.
  *
  *   npm run bench -- --e2e [--sizes=3,10,30,50] [--runs=1] [--settle=15]
+ *                          [--strategy=QuorumSafe|LiveConnect]
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -35,6 +38,8 @@ const CLUSTER_ENV = join(REPO_ROOT, ".cluster", "env");
 const RECORD_END = "\u0001\n";
 
 const log = (text: string): void => void process.stderr.write(`[bench e2e] ${text}\n`);
+
+type UpdateStrategy = "QuorumSafe" | "LiveConnect";
 
 function address(namespace: string, name: string): string {
   return `${name}-0.${name}.${namespace}.svc.cluster.local:11625`;
@@ -170,6 +175,8 @@ export async function ensureHookServer(): Promise<{
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
       SHUTDOWN_GRACE_SECONDS: "0",
+      // As test/e2e/run.sh starts it: LiveConnect needs one (kwok runs no containers).
+      SIDECAR_IMAGE: "stellar-peers:e2e",
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -370,10 +377,11 @@ async function measureGroup(
   size: number,
   runs: number,
   settleSeconds: number,
+  updateStrategy: UpdateStrategy,
   hookPid: number | undefined,
 ): Promise<EventResult[]> {
   const namespace = `bench-e2e-${size}-${randomBytes(3).toString("hex")}`;
-  const spec = { peerDiscovery: { settleSeconds } };
+  const spec = { peerDiscovery: { settleSeconds, updateStrategy } };
   await recyclePvs();
   await applyObjects([{ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }]);
   const peers = PeersWatch.start(namespace);
@@ -434,6 +442,10 @@ export async function main(args: readonly string[]): Promise<void> {
   const sizes = (option("sizes") ?? "3,10,30,50").split(",").map(Number);
   const runs = Number(option("runs") ?? 1);
   const settleSeconds = Number(option("settle") ?? 15);
+  const updateStrategy = option("strategy") ?? "QuorumSafe";
+  if (updateStrategy !== "QuorumSafe" && updateStrategy !== "LiveConnect") {
+    throw new Error(`--strategy=${updateStrategy}: QuorumSafe or LiveConnect`);
+  }
   if (
     !existsSync(CLUSTER_ENV) ||
     !/^E2E_METACONTROLLER=running$/m.test(readFileSync(CLUSTER_ENV, "utf8"))
@@ -455,7 +467,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const events: EventResult[] = [];
   try {
     for (const size of sizes) {
-      events.push(...(await measureGroup(size, runs, settleSeconds, hooks.pid)));
+      events.push(...(await measureGroup(size, runs, settleSeconds, updateStrategy, hooks.pid)));
     }
   } finally {
     await hooks.stop();
@@ -474,6 +486,7 @@ export async function main(args: readonly string[]): Promise<void> {
     },
     hookServer: hooks.own ? "started by the benchmark" : "already running (shared)",
     settleSeconds,
+    updateStrategy,
     events,
   };
   mkdirSync(RESULTS, { recursive: true });
@@ -489,6 +502,8 @@ export function renderEvents(results: {
   machine: { nproc: number; cpuModel: string; memoryBytes: number; node: string };
   hookServer: string;
   settleSeconds: number;
+  /** Absent in results written before the option (QuorumSafe). */
+  updateStrategy?: string;
   events: EventResult[];
 }): string {
   const m = results.machine;
@@ -516,7 +531,7 @@ export function renderEvents(results: {
   });
   return [
     `stellar-peers: what a membership event costs on the e2e cluster, ${results.startedAt}`,
-    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}`,
+    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}`,
     "group: members after a join (before a delete); syncs: sync requests the hook server answered (per member);",
     "discovery: create (delete) to every X-peers listing (dropping) it; burst: until no sync for 2 s (at most settleSeconds);",
     "whole: to the last member Ready on the template of its new list; status writes: StellarNode updates seen by a watch",
