@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
+import { syncResponse } from "../support/sync.js";
+import {
+  FIXED_NOW,
+  KEYS,
+  stellarNode,
+  syncRequest,
+  type NodeOptions,
+} from "../support/fixtures.js";
+
+/**
+ * Audit: specs the hook accepts (Valid=True, a config rolled onto the pod) whose rendered
+ * stellar-core.cfg stellar-core v27.1.0 refuses to load, or loads but cannot run with.
+ * Each case names the stellar-core function that decides it.
+ */
+
+function sync(options: NodeOptions): StellarNodeSyncResponse {
+  const node = stellarNode("a", options);
+  return syncResponse(syncRequest(node, { related: [node] }), {
+    clusterDomain: "cluster.local",
+    now: FIXED_NOW,
+  });
+}
+
+function valid(response: StellarNodeSyncResponse) {
+  return response.status?.conditions?.find((condition) => condition.type === "Valid");
+}
+
+function renderedConfig(response: StellarNodeSyncResponse): string | undefined {
+  const configMap = response.children.find((child) => child.metadata.name === "a-config");
+  const data = configMap?.["data"] as Record<string, string> | undefined;
+  return data === undefined
+    ? undefined
+    : Object.entries(data).find(([key]) => key !== "stellar-core.cfg")?.[1];
+}
+
+describe("audit: a validator whose only readable archive is its own [HISTORY.local]", () => {
+  // HistoryArchiveManager::selectRandomReadableHistoryArchive (src/history/
+  // HistoryArchiveManager.cpp:130-170, v27.1.0) takes get-only archives first and, with
+  // none, the get+put ones: [HISTORY.local] is then the archive every catchup reads.
+  // CatchupWork::doWork (src/catchup/CatchupWork.cpp:300-310 at tag v27.1.0) asks it for
+  // the HAS of the network's checkpoint, which this node's own new-hist archive never
+  // holds (it is only written by this node once it is in sync): the node never catches up.
+  it("is refused on Testnet with enableHistoryArchive: false and history.publish: true", () => {
+    const response = sync({
+      validatorConfig: { enableHistoryArchive: false, history: { publish: true } },
+    });
+    // What is rendered today: [HISTORY.local] and no other archive.
+    const config = renderedConfig(response);
+    if (config !== undefined) {
+      assert.doesNotMatch(config, /\[HISTORY\.archive/);
+      assert.match(config, /\[HISTORY\.local\]/);
+    }
+    assert.equal(valid(response)?.status, "False", valid(response)?.message);
+    assert.equal(valid(response)?.reason, "NoHistoryArchive");
+  });
+
+  it("is refused on a Custom network for a node that joins it (forceScp false)", () => {
+    const response = sync({
+      spec: { network: "Custom", customNetworkPassphrase: "Example Network ; 2026" },
+      validatorConfig: { history: { publish: true } },
+    });
+    assert.equal(valid(response)?.status, "False", valid(response)?.message);
+    assert.equal(valid(response)?.reason, "NoHistoryArchive");
+  });
+
+  it("is still accepted for the first node of a Custom network (forceScp: nothing to catch up from)", () => {
+    const response = sync({
+      spec: { network: "Custom", customNetworkPassphrase: "Example Network ; 2026" },
+      validatorConfig: { history: { publish: true }, forceScp: true },
+    });
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
+});
+
+describe("audit: archive URLs that break stellar-core's get command", () => {
+  // The get command is formatted by formatString (src/history/HistoryArchive.cpp:38-53,
+  // v27.1.0): fmt::format(fmt::runtime(template), remote, local). A '{' or '}' in the URL
+  // becomes part of the format string: "{0}"/"{1}" are replaced by the remote/local paths
+  // (a wrong URL, curl -f fails), anything else ("{2}", "{x}", a lone brace) throws
+  // fmt::format_error, rethrown as std::runtime_error("failed to format command string")
+  // from GetRemoteFileWork::getCommand (src/historywork/GetRemoteFileWork.cpp:48 at tag
+  // v27.1.0) in the middle of catchup. ProcessManagerImpl runs the command without a
+  // shell, so a quote or backslash reaches curl verbatim. The [[VALIDATORS]] history of
+  // automaticQuorum.organizations already refuses these characters.
+  for (const url of [
+    "https://history.example.org/{0}",
+    "https://history.example.org/{2}/",
+    "https://history.example.org/a}b/",
+    'https://history.example.org/"quoted"/',
+  ]) {
+    it(`refuses historyArchiveUrls ${url}`, () => {
+      const response = sync({ validatorConfig: { historyArchiveUrls: [url] } });
+      assert.equal(valid(response)?.status, "False", renderedConfig(response));
+      assert.match(valid(response)?.message ?? "", /historyArchiveUrls/);
+    });
+  }
+
+  it("refuses a quorumSet [[VALIDATORS]] HISTORY with a brace in its URL", () => {
+    // Four MEDIUM organisations of one validator each: threshold 3 of 4, FAILURE_SAFETY 1.
+    const quorumSet = (path: string) =>
+      [
+        ...["example.org", "o1.org", "o2.org", "o3.org"].map(
+          (domain) => `[[HOME_DOMAINS]]\nHOME_DOMAIN = "${domain}"\nQUALITY = "MEDIUM"`,
+        ),
+        ...["o1", "o2", "o3"].map(
+          (name, index) =>
+            `[[VALIDATORS]]\nNAME = "${name}"\nHOME_DOMAIN = "${name}.org"\nPUBLIC_KEY = "${KEYS[index]}"\nHISTORY = "curl -sf https://history.${name}.org/${path}{0} -o {1}"`,
+        ),
+      ].join("\n");
+    const plain = sync({
+      validatorConfig: { quorumSet: quorumSet(""), homeDomain: "example.org" },
+    });
+    assert.equal(valid(plain)?.status, "True", valid(plain)?.message);
+    const response = sync({
+      validatorConfig: { quorumSet: quorumSet("{2}/"), homeDomain: "example.org" },
+    });
+    assert.equal(valid(response)?.status, "False", renderedConfig(response));
+    assert.match(valid(response)?.message ?? "", /HISTORY/);
+  });
+});
+
+describe("audit: TOML that smol-toml writes and stellar-core's cpptoml cannot parse", () => {
+  // An empty quoted key is valid TOML, and smol-toml renders the inner set as
+  // [QUORUM_SET.""]. stellar-core's parser (lib/util/cpptoml.h:1956-1960 at tag v27.1.0,
+  // parser::parse_single_table) throws "Empty component of table name": Config::load
+  // fails before any quorum rule runs.
+  it('refuses a quorumSet inner set named "" (rendered as [QUORUM_SET.""])', () => {
+    const quorumSet = [
+      `NODE_NAMES = ["${KEYS[0]} alpha", "${KEYS[1]} beta", "${KEYS[2]} gamma", "${KEYS[3]} delta"]`,
+      "[QUORUM_SET]",
+      "THRESHOLD_PERCENT = 67",
+      'VALIDATORS = ["$alpha", "$beta", "$gamma"]',
+      '[QUORUM_SET.""]',
+      'VALIDATORS = ["$delta"]',
+      "",
+    ].join("\n");
+    const response = sync({ validatorConfig: { quorumSet } });
+    assert.equal(valid(response)?.status, "False", renderedConfig(response));
+    assert.equal(valid(response)?.reason, "InvalidQuorumSet");
+  });
+});
