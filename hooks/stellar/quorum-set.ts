@@ -112,7 +112,7 @@ function automaticValidatorsProblem(validators: unknown): string | undefined {
     const where = `${FIELD} [[VALIDATORS]] #${index + 1}`;
     const history = entry["HISTORY"];
     if (history !== undefined && (typeof history !== "string" || !HISTORY_COMMAND.test(history))) {
-      return `${where}: HISTORY must be "curl -sf <http(s) URL>{0} -o {1}" with no whitespace in the URL; it is ${JSON.stringify(history).slice(0, 120)}`;
+      return `${where}: HISTORY must be "curl -sf <http(s) URL>{0} -o {1}" with no whitespace, quote, backslash or brace in the URL; it is ${JSON.stringify(history).slice(0, 120)}`;
     }
     const address = entry["ADDRESS"];
     if (
@@ -125,7 +125,10 @@ function automaticValidatorsProblem(validators: unknown): string | undefined {
   return undefined;
 }
 
-const HISTORY_COMMAND = /^curl -sf https?:\/\/[^\s"'\\]*\{0\} -o \{1\}$/;
+// No brace, quote or backslash in the URL: stellar-core formats the command with fmt (a
+// brace is a replacement field: formatString in src/history/HistoryArchive.cpp, v27.1.0)
+// and runs it without a shell.
+const HISTORY_COMMAND = /^curl -sf https?:\/\/[^\s"'\\{}]*\{0\} -o \{1\}$/;
 
 function firstLine(text: string): string {
   return text.split("\n")[0] ?? text;
