@@ -21,6 +21,7 @@ import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import { renderCoreConfig } from "../stellar/core-config.js";
 import { DEFAULT_CORE_IMAGES } from "../stellar/core-images.js";
 import { historyArchives } from "../stellar/history-archives.js";
+import { LOCAL_ARCHIVE_NAME } from "../stellar/local-history-archive.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import { renderDiscoveryChildren, renderPodChildren } from "./desired-children.js";
@@ -153,7 +154,11 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     quorum: generated?.content ?? verdict.quorum,
     publishHistory: validator?.history?.publish === true,
   });
-  const core = judgeCoreConfig(coreConfig, { selfPublicKey: validator?.publicKey });
+  const core = judgeCoreConfig(coreConfig, {
+    selfPublicKey: validator?.publicKey,
+    ownArchive: validator?.history?.publish === true ? LOCAL_ARCHIVE_NAME : undefined,
+    catchesUp: validator?.forceScp !== true,
+  });
   if (!core.accepted) {
     if (automatic === undefined) {
       return finish(request, refuse(request, observed, core, discoveryChildren, options));
