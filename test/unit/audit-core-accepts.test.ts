@@ -181,3 +181,43 @@ describe("audit: two validators of a group with one node identity", () => {
     },
   );
 });
+
+describe("audit: an SDF archive of another network", () => {
+  // The History Archive State of SDF's archives names its network. CatchupWork::runCatchupStep
+  // (src/catchup/CatchupWork.cpp:325-333 at tag v27.1.0) fails the catchup when it differs
+  // from NETWORK_PASSPHRASE ("The network passphrase of the application does not match
+  // that of the history archive state"): with only such archives, the node never catches up.
+  // stellar-peers knows these URLs (stellar/networks.ts DEFAULT_HISTORY_ARCHIVES).
+  it("refuses Mainnet's archive in historyArchiveUrls of a Testnet validator", () => {
+    const response = sync({
+      validatorConfig: {
+        historyArchiveUrls: ["http://history.stellar.org/prd/core-live/core_live_001/"],
+      },
+    });
+    assert.equal(valid(response)?.status, "False", renderedConfig(response));
+    assert.match(valid(response)?.message ?? "", /Mainnet/);
+  });
+
+  it("refuses Testnet's archive (no trailing slash, https) on a Custom network", () => {
+    const response = sync({
+      spec: { network: "Custom", customNetworkPassphrase: "Example Network ; 2026" },
+      validatorConfig: {
+        historyArchiveUrls: ["https://history.stellar.org/prd/core-testnet/core_testnet_002"],
+      },
+    });
+    assert.equal(valid(response)?.status, "False", renderedConfig(response));
+    assert.match(valid(response)?.message ?? "", /Testnet/);
+  });
+
+  it("accepts the network's own SDF archive and any other URL", () => {
+    const own = sync({
+      validatorConfig: {
+        historyArchiveUrls: [
+          "http://history.stellar.org/prd/core-testnet/core_testnet_001/",
+          "https://history.example.org/testnet/",
+        ],
+      },
+    });
+    assert.equal(valid(own)?.status, "True", valid(own)?.message);
+  });
+});
