@@ -406,7 +406,10 @@ const ValidatorConfigSchema = z
         }),
       )
       .optional()
-      .meta({ description: "History archives (http or https base URLs) to read from." }),
+      .meta({
+        description:
+          "History archives (http or https base URLs) to read from. Not SDF's archives of another network: their History Archive State names that network, and stellar-core's catchup refuses it.",
+      }),
     peerPort: z
       .int()
       .min(1)
