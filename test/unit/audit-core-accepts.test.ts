@@ -5,6 +5,7 @@ import { syncResponse } from "../support/sync.js";
 import {
   FIXED_NOW,
   KEYS,
+  observed,
   stellarNode,
   syncRequest,
   type NodeOptions,
@@ -220,4 +221,46 @@ describe("audit: an SDF archive of another network", () => {
     });
     assert.equal(valid(own)?.status, "True", valid(own)?.message);
   });
+});
+
+describe("audit: a validator that changes network on its ledger volume", () => {
+  // The database on the volume keeps the passphrase it was created with:
+  // validateNetworkPassphrase (src/main/Application.cpp:16-39, v27.1.0), run by every
+  // Application::create (stellar-core run, upgrade-db, new-hist), throws
+  // 'NETWORK_PASSPHRASE "..." does not match previous NETWORK_PASSPHRASE "..."'. The
+  // StatefulSet keeps its volume claim, so the restarted pod fails at every start.
+  const options = { clusterDomain: "cluster.local", now: FIXED_NOW };
+  const before = stellarNode("a");
+  const running = syncResponse(syncRequest(before, { related: [before] }), options);
+  const status = { ...running.status };
+  const cases: [string, NodeOptions][] = [
+    ["network Testnet -> Futurenet", { spec: { network: "Futurenet" }, status }],
+    [
+      "network Testnet -> Custom",
+      {
+        spec: { network: "Custom", customNetworkPassphrase: "Example Network ; 2026" },
+        validatorConfig: { historyArchiveUrls: ["https://history.example.org/custom/"] },
+        status,
+      },
+    ],
+  ];
+  for (const [label, change] of cases) {
+    it(
+      `refuses ${label} once the validator has run, keeping its StatefulSet`,
+      {
+        todo: "not fixed: compare the desired NETWORK_PASSPHRASE with the applied config's (or a CRD transition rule on network and customNetworkPassphrase)",
+      },
+      () => {
+        const after = stellarNode("a", change);
+        const response = syncResponse(
+          syncRequest(after, { related: [after], children: observed(running.children) }),
+          options,
+        );
+        assert.equal(valid(response)?.status, "False", valid(response)?.message);
+        const statefulSet = (r: StellarNodeSyncResponse) =>
+          JSON.stringify(r.children.find((child) => child.kind === "StatefulSet")?.["spec"]);
+        assert.equal(statefulSet(response), statefulSet(running));
+      },
+    );
+  }
 });
