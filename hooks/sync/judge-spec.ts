@@ -5,6 +5,7 @@ import { CORE_CONFIG_KEYS } from "../stellar/core-config-keys.js";
 import { podAddress } from "../discovery/peers.js";
 import { resolveCoreImage } from "../stellar/core-images.js";
 import { archiveOfAnotherNetwork } from "../stellar/history-archives.js";
+import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT, parsePeerAddress } from "../stellar/peer-address.js";
 import { parseQuorumSet, type QuorumContent } from "../stellar/quorum-set.js";
 import type { RefusalReason } from "./refusal-reasons.js";
@@ -82,12 +83,15 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
     );
   }
   const validator = spec.validatorConfig;
-  const foreign = archiveOfAnotherNetwork(spec.network, [
-    ...(validator?.enableHistoryArchive === false ? [] : (validator?.historyArchiveUrls ?? [])),
-    ...(validator?.automaticQuorum?.organizations ?? []).flatMap((organization) =>
-      organization.validators.flatMap((v) => (v.history === undefined ? [] : [v.history])),
-    ),
-  ]);
+  const foreign = archiveOfAnotherNetwork(
+    networkPassphrase(spec.network, spec.customNetworkPassphrase),
+    [
+      ...(validator?.enableHistoryArchive === false ? [] : (validator?.historyArchiveUrls ?? [])),
+      ...(validator?.automaticQuorum?.organizations ?? []).flatMap((organization) =>
+        organization.validators.flatMap((v) => (v.history === undefined ? [] : [v.history])),
+      ),
+    ],
+  );
   if (foreign !== undefined) {
     return refuse(
       "InvalidSpec",

@@ -221,6 +221,16 @@ describe("audit: an SDF archive of another network", () => {
     });
     assert.equal(valid(own)?.status, "True", valid(own)?.message);
   });
+
+  it("accepts Testnet's archive on a Custom network whose passphrase is Testnet's", () => {
+    const response = sync({
+      spec: { network: "Custom", customNetworkPassphrase: "Test SDF Network ; September 2015" },
+      validatorConfig: {
+        historyArchiveUrls: ["http://history.stellar.org/prd/core-testnet/core_testnet_001/"],
+      },
+    });
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
 });
 
 describe("audit: a validator that changes network on its ledger volume", () => {
