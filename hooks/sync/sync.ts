@@ -35,6 +35,7 @@ import { frozenChildren } from "./frozen-children.js";
 import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
+import { networkChangeProblem } from "./network-change.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { nextRolloutStep } from "./rollout-step.js";
@@ -111,6 +112,19 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   const discoveryChildren = renderDiscoveryChildren(name, namespace, spec, plan, observed);
   if (!verdict.valid) {
     return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
+  }
+  const networkChange = networkChangeProblem(observed, self.networkPassphrase, name);
+  if (networkChange !== undefined) {
+    return finish(
+      request,
+      refuse(
+        request,
+        observed,
+        { reason: "InvalidSpec", message: networkChange },
+        discoveryChildren,
+        options,
+      ),
+    );
   }
   const externalRefusal = judgeExternalPeering(parent, spec, request.related);
   if (externalRefusal !== undefined) {

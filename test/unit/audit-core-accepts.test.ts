@@ -254,29 +254,32 @@ describe("audit: a validator that changes network on its ledger volume", () => {
       },
     ],
   ];
-  for (const [label, change] of cases) {
-    it(
-      `refuses ${label} once the validator has run, keeping its StatefulSet`,
-      {
-        todo: "not fixed: compare the desired NETWORK_PASSPHRASE with the applied config's (or a CRD transition rule on network and customNetworkPassphrase)",
-      },
-      () => {
-        const after = stellarNode("a", change);
-        const response = syncResponse(
-          syncRequest(after, { related: [after], children: observed(running.children) }),
-          options,
-        );
-        assert.equal(valid(response)?.status, "False", valid(response)?.message);
-        const statefulSet = (r: StellarNodeSyncResponse) =>
-          JSON.stringify(r.children.find((child) => child.kind === "StatefulSet")?.["spec"]);
-        assert.equal(statefulSet(response), statefulSet(running));
-      },
+  it("keeps accepting the network it runs on", () => {
+    const same = stellarNode("a", { status });
+    const response = syncResponse(
+      syncRequest(same, { related: [same], children: observed(running.children) }),
+      options,
     );
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
+  for (const [label, change] of cases) {
+    it(`refuses ${label} once the validator has run, keeping its StatefulSet`, () => {
+      const after = stellarNode("a", change);
+      const response = syncResponse(
+        syncRequest(after, { related: [after], children: observed(running.children) }),
+        options,
+      );
+      assert.equal(valid(response)?.status, "False", valid(response)?.message);
+      assert.match(valid(response)?.message ?? "", /Test SDF Network ; September 2015/);
+      const statefulSet = (r: StellarNodeSyncResponse) =>
+        JSON.stringify(r.children.find((child) => child.kind === "StatefulSet")?.["spec"]);
+      assert.equal(statefulSet(response), statefulSet(running));
+    });
   }
 });
 
 describe("audit: a version change the ledger database cannot follow", () => {
-  // Database::upgradeToCurrentSchema -> validateVersion (src/database/Database.cpp:423-441, 445-449,
+  // Database::upgradeToCurrentSchema -> validateVersion (src/database/Database.cpp:423-449,
   // v27.1.0) throws "DB schema version N is older than minimum supported schema 25" or
   // "... is newer than application schema M" (MIN_SCHEMA_VERSION / SCHEMA_VERSION,
   // src/database/Database.h:31-32). At the release tags of the image table (Database.h /
