@@ -36,6 +36,7 @@ import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
 import { networkChangeProblem } from "./network-change.js";
+import { versionChangeProblem } from "./version-change.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { nextRolloutStep } from "./rollout-step.js";
@@ -113,14 +114,16 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   if (!verdict.valid) {
     return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
   }
-  const networkChange = networkChangeProblem(observed, self.networkPassphrase, name);
-  if (networkChange !== undefined) {
+  const volumeProblem =
+    networkChangeProblem(observed, self.networkPassphrase, name) ??
+    versionChangeProblem(observed, verdict.image, options.coreImages ?? DEFAULT_CORE_IMAGES);
+  if (volumeProblem !== undefined) {
     return finish(
       request,
       refuse(
         request,
         observed,
-        { reason: "InvalidSpec", message: networkChange },
+        { reason: "InvalidSpec", message: volumeProblem },
         discoveryChildren,
         options,
       ),
