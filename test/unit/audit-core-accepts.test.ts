@@ -126,7 +126,7 @@ describe("audit: archive URLs that break stellar-core's get command", () => {
 
 describe("audit: TOML that smol-toml writes and stellar-core's cpptoml cannot parse", () => {
   // An empty quoted key is valid TOML, and smol-toml renders the inner set as
-  // [QUORUM_SET.""]. stellar-core's parser (lib/util/cpptoml.h:1956-1960 at tag v27.1.0,
+  // [QUORUM_SET.""]. stellar-core's parser (lib/util/cpptoml.h:1945-1959 at tag v27.1.0,
   // parser::parse_single_table) throws "Empty component of table name": Config::load
   // fails before any quorum rule runs.
   it('refuses a quorumSet inner set named "" (rendered as [QUORUM_SET.""])', () => {
