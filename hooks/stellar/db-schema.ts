@@ -1,6 +1,6 @@
 /**
  * The database schema versions each stellar-core release opens: MIN_SCHEMA_VERSION and
- * SCHEMA_VERSION of src/database/Database.h (Database.cpp before 25.0.0) at each release
+ * SCHEMA_VERSION of src/database/Database.h (Database.cpp before 22.2.0) at each release
  * tag of stellar/stellar-core. `run` first upgrades the database to SCHEMA_VERSION, and
  * Database::upgradeToCurrentSchema refuses one outside [MIN_SCHEMA_VERSION,
  * SCHEMA_VERSION] (validateVersion, src/database/Database.cpp, v27.1.0): "DB schema version

@@ -114,20 +114,23 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   if (!verdict.valid) {
     return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
   }
-  const volumeProblem =
-    networkChangeProblem(observed, self.networkPassphrase, name) ??
-    versionChangeProblem(observed, verdict.image, options.coreImages ?? DEFAULT_CORE_IMAGES);
-  if (volumeProblem !== undefined) {
-    return finish(
-      request,
-      refuse(
-        request,
-        observed,
-        { reason: "InvalidSpec", message: volumeProblem },
-        discoveryChildren,
-        options,
-      ),
-    );
+  // A validator keeps the network its volume holds: refused, its peers stay the ones it
+  // runs with (discovery planned for the new network would hand the running pod, at its
+  // next restart, peers of a network it cannot join).
+  const networkProblem = networkChangeProblem(observed, self.networkPassphrase, name);
+  if (networkProblem !== undefined) {
+    const refusal = { reason: "InvalidSpec" as const, message: networkProblem };
+    return finish(request, refuse(request, observed, refusal, [], options));
+  }
+  const versionProblem = versionChangeProblem(
+    observed,
+    name,
+    verdict.image,
+    options.coreImages ?? DEFAULT_CORE_IMAGES,
+  );
+  if (versionProblem !== undefined) {
+    const refusal = { reason: "InvalidSpec" as const, message: versionProblem };
+    return finish(request, refuse(request, observed, refusal, discoveryChildren, options));
   }
   const externalRefusal = judgeExternalPeering(parent, spec, request.related);
   if (externalRefusal !== undefined) {

@@ -1,6 +1,7 @@
 import { isRecord } from "../kube/objects.js";
 import { schemaChangeProblem } from "../stellar/db-schema.js";
 import type { ObservedState } from "./observed-state.js";
+import { runsAppliedTemplate } from "./runs-applied.js";
 
 /** The stellar-core container's image in a pod template; undefined when not found. */
 function coreImageOf(template: unknown): string | undefined {
@@ -31,13 +32,16 @@ export function releaseOfImage(
  * may not: the database it left on the ledger volume (kept across spec changes) is outside
  * the schema range of the new release (stellar/db-schema.ts). The restarted pod would fail
  * at every start, and after stuckAfterSeconds the rollout would move on to the next member.
+ * Judged only while the pod runs Ready on the applied template (runs-applied.ts): only then
+ * has that release left its schema on the volume.
  */
 export function versionChangeProblem(
   observed: ObservedState,
+  name: string,
   desiredImage: string,
   table: ReadonlyMap<string, string>,
 ): string | undefined {
-  if (observed.appliedStatefulSet === undefined) return undefined;
+  if (!runsAppliedTemplate(observed, name)) return undefined;
   const appliedImage = coreImageOf(observed.appliedTemplate);
   if (appliedImage === undefined || appliedImage === desiredImage) return undefined;
   const from = releaseOfImage(appliedImage, table);

@@ -277,6 +277,46 @@ describe("audit: a validator that changes network on its ledger volume", () => {
       assert.equal(statefulSet(response), statefulSet(running));
     });
   }
+  const notReady = {
+    replicas: 1,
+    readyReplicas: 0,
+    updatedReplicas: 1,
+    currentRevision: "rev-1",
+    updateRevision: "rev-1",
+    observedGeneration: 1,
+  };
+  it("accepts a network change while the pod has never been Ready on the applied template", () => {
+    // Nothing proves the volume holds a database of the applied network: a refusal would
+    // only freeze a pod that does not run, and keep the user from going back.
+    const after = stellarNode("a", { spec: { network: "Futurenet" }, status });
+    const response = syncResponse(
+      syncRequest(after, { related: [after], children: observed(running.children, notReady) }),
+      options,
+    );
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
+  it("keeps the peers it runs with while a network change is refused", () => {
+    const other = stellarNode("f", { spec: { network: "Futurenet" } });
+    const b = stellarNode("b");
+    const withPeers = syncResponse(
+      syncRequest(before, { related: [before, b, other], children: observed(running.children) }),
+      options,
+    );
+    const peers = (r: StellarNodeSyncResponse) =>
+      JSON.stringify(r.children.find((child) => child.metadata.name === "a-peers")?.["data"]);
+    assert.match(peers(withPeers), /b-0\.b\./);
+    const after = stellarNode("a", { spec: { network: "Futurenet" }, status });
+    const response = syncResponse(
+      syncRequest(after, {
+        related: [after, b, other],
+        children: observed(withPeers.children),
+      }),
+      options,
+    );
+    assert.equal(valid(response)?.status, "False");
+    assert.equal(peers(response), peers(withPeers), "the Testnet peers it runs with");
+    assert.doesNotMatch(peers(response), /f-0\.f\./);
+  });
 });
 
 describe("audit: a version change the ledger database cannot follow", () => {
@@ -332,6 +372,42 @@ describe("audit: a version change the ledger database cannot follow", () => {
       assert.equal(image(response), image(running));
     });
   }
+});
+
+describe("audit: a version change judged only on a pod that ran the applied release", () => {
+  const options = { clusterDomain: "cluster.local", now: FIXED_NOW };
+  const notReady = {
+    replicas: 1,
+    readyReplicas: 0,
+    updatedReplicas: 1,
+    currentRevision: "rev-2",
+    updateRevision: "rev-2",
+    observedGeneration: 1,
+  };
+  it("accepts going back from a release whose pod never became Ready (27.0.0 -> 25.2.0)", () => {
+    // The failed upgrade never opened the volume's database: it is still at 25.2.0's schema.
+    const before = stellarNode("a", { spec: { version: "27.0.0" } });
+    const applied = syncResponse(syncRequest(before, { related: [before] }), options);
+    const back = stellarNode("a", { spec: { version: "25.2.0" }, status: { ...applied.status } });
+    const response = syncResponse(
+      syncRequest(back, { related: [back], children: observed(applied.children, notReady) }),
+      options,
+    );
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
+  it("accepts any change while the StatefulSet is scaled to 0 (suspended)", () => {
+    const before = stellarNode("a", { spec: { version: "27.0.0", suspended: true } });
+    const applied = syncResponse(syncRequest(before, { related: [before] }), options);
+    const after = stellarNode("a", {
+      spec: { version: "25.2.0", suspended: true },
+      status: { ...applied.status },
+    });
+    const response = syncResponse(
+      syncRequest(after, { related: [after], children: observed(applied.children) }),
+      options,
+    );
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+  });
 });
 
 describe("releaseOfImage", () => {
