@@ -198,6 +198,18 @@ const HistorySchema = z
     ],
   });
 
+/**
+ * A history archive's base URL, as rendered into stellar-core's get command
+ * `curl -sf <url>{0} -o {1}`: stellar-core formats that command with fmt
+ * (formatString in src/history/HistoryArchive.cpp, v27.1.0), where a brace of the URL is
+ * a replacement field ("{2}" throws "failed to format command string" during catchup,
+ * "{0}" turns into a remote path), and ProcessManagerImpl runs it without a shell, so a
+ * quote or backslash would reach curl as it is.
+ */
+const ARCHIVE_BASE_URL = /^https?:\/\/[^\s"'\\{}]+$/;
+const ARCHIVE_URL_WHY =
+  "stellar-core formats it into its get command (a brace is a replacement field) and runs that without a shell";
+
 /** A public key's form; the StrKey checksum is checked apart (isPublicKey). */
 export const PUBLIC_KEY = /^G[A-Z2-7]{55}$/;
 
@@ -244,14 +256,10 @@ const OrganizationValidatorSchema = z
     address: peerAddressSchema()
       .optional()
       .meta({ description: "ADDRESS: host[:port] stellar-core adds to its known peers." }),
-    history: z
-      .string()
-      .regex(/^https?:\/\/[^\s"'\\{}]+$/)
-      .optional()
-      .meta({
-        description:
-          'The validator\'s published history archive (http or https base URL), rendered as HISTORY = "curl -sf <url>/{0} -o {1}". Required for HIGH and CRITICAL.',
-      }),
+    history: z.string().regex(ARCHIVE_BASE_URL).optional().meta({
+      description:
+        'The validator\'s published history archive (http or https base URL), rendered as HISTORY = "curl -sf <url>/{0} -o {1}". Required for HIGH and CRITICAL.',
+    }),
   })
   .meta({ description: "One validator of another organisation." });
 
@@ -392,9 +400,16 @@ const ValidatorConfigSchema = z
         "Read history from archives: historyArchiveUrls, or SDF's archives of Mainnet, Testnet and Futurenet when none are given. stellar-core refuses to run a validator without one, so false is only valid with [[VALIDATORS]] entries that carry HISTORY.",
     }),
     historyArchiveUrls: z
-      .array(z.string().regex(/^https?:\/\/\S+$/))
+      .array(
+        z.string().regex(ARCHIVE_BASE_URL, {
+          message: `must be an http or https base URL without whitespace, quotes, backslashes or braces: ${ARCHIVE_URL_WHY}`,
+        }),
+      )
       .optional()
-      .meta({ description: "History archives (http or https base URLs) to read from." }),
+      .meta({
+        description:
+          "History archives (http or https base URLs) to read from. Not SDF's archives of another network: their History Archive State names that network, and stellar-core's catchup refuses it.",
+      }),
     peerPort: z
       .int()
       .min(1)

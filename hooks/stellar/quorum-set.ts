@@ -56,6 +56,13 @@ export function parseQuorumSet(
       error: `${FIELD} nests tables deeper than ${MAX_QUORUM_DEPTH} levels; stellar-core allows quorum sets 4 levels deep (Config::loadQset)`,
     };
   }
+  const emptyKey = emptyKeyPath(quorum);
+  if (emptyKey !== undefined) {
+    return {
+      ok: false,
+      error: `${FIELD} has an empty key ("") ${emptyKey === "" ? "at the top level" : `in ${emptyKey}`}: stellar-core's TOML parser refuses it ("Empty component of table name", parser::parse_single_table in lib/util/cpptoml.h, v27.1.0), so it could not load the config`,
+    };
+  }
   const allowed = new Set<string>(QUORUM_KEYS);
   for (const key of Object.keys(quorum)) {
     if (allowed.has(key)) continue;
@@ -70,6 +77,23 @@ export function parseQuorumSet(
   const validatorProblem = automaticValidatorsProblem(quorum["VALIDATORS"]);
   if (validatorProblem !== undefined) return { ok: false, error: validatorProblem };
   return { ok: true, quorum };
+}
+
+/**
+ * Where the parsed quorum TOML has an empty key (`""`): the dotted path of the table holding
+ * it ("" for the top level); undefined if none. smol-toml accepts `[QUORUM_SET.""]` (valid TOML) and writes it back as such, but
+ * stellar-core's cpptoml throws "Empty component of table name" on it. Tables nest at most
+ * MAX_QUORUM_DEPTH levels here (checked before), so the recursion is bounded.
+ */
+function emptyKeyPath(value: unknown, path = ""): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
+    if (!Array.isArray(value) && key === "") return path;
+    const found = emptyKeyPath(child, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** How deep the quorum TOML may nest: quorum sets 4 levels deep, with room to spare. */
@@ -88,7 +112,7 @@ function automaticValidatorsProblem(validators: unknown): string | undefined {
     const where = `${FIELD} [[VALIDATORS]] #${index + 1}`;
     const history = entry["HISTORY"];
     if (history !== undefined && (typeof history !== "string" || !HISTORY_COMMAND.test(history))) {
-      return `${where}: HISTORY must be "curl -sf <http(s) URL>{0} -o {1}" with no whitespace in the URL; it is ${JSON.stringify(history).slice(0, 120)}`;
+      return `${where}: HISTORY must be "curl -sf <http(s) URL>{0} -o {1}" with no whitespace, quote, backslash or brace in the URL; it is ${JSON.stringify(history).slice(0, 120)}`;
     }
     const address = entry["ADDRESS"];
     if (
@@ -101,7 +125,10 @@ function automaticValidatorsProblem(validators: unknown): string | undefined {
   return undefined;
 }
 
-const HISTORY_COMMAND = /^curl -sf https?:\/\/[^\s"'\\]*\{0\} -o \{1\}$/;
+// No brace, quote or backslash in the URL: stellar-core formats the command with fmt (a
+// brace is a replacement field: formatString in src/history/HistoryArchive.cpp, v27.1.0)
+// and runs it without a shell.
+const HISTORY_COMMAND = /^curl -sf https?:\/\/[^\s"'\\{}]*\{0\} -o \{1\}$/;
 
 function firstLine(text: string): string {
   return text.split("\n")[0] ?? text;

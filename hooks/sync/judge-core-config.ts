@@ -15,7 +15,16 @@ export type CoreConfigJudgement =
  */
 export function judgeCoreConfig(
   coreConfig: string,
-  options?: { selfPublicKey?: string | undefined },
+  options?: {
+    selfPublicKey?: string | undefined;
+    /**
+     * The [HISTORY.<name>] this validator publishes to itself (stellar/local-history-archive.ts),
+     * and whether it must catch up with a running network (run --wait-for-consensus, i.e.
+     * not forceScp). Such a node is refused when its own archive is all catchup can read.
+     */
+    ownArchive?: string | undefined;
+    catchesUp?: boolean;
+  },
 ): CoreConfigJudgement {
   const document = parse(coreConfig);
   const selfPublicKey = options?.selfPublicKey;
@@ -35,6 +44,21 @@ export function judgeCoreConfig(
     };
   }
   const { summary } = verdict;
+  const ownArchive = options?.ownArchive;
+  if (
+    options?.catchesUp === true &&
+    ownArchive !== undefined &&
+    summary.catchupArchives.every((name) => name === ownArchive)
+  ) {
+    // HistoryArchiveManager::selectRandomReadableHistoryArchive (v27.1.0) finds no get-only
+    // archive and returns the node's own: CatchupWork asks it for the network's checkpoint,
+    // which it holds only once this node, in sync, has published it.
+    return {
+      accepted: false,
+      reason: "NoHistoryArchive",
+      message: `stellar-core would start with this config but could never catch up: the only archive it reads history from is this validator's own [HISTORY.${ownArchive}] (HistoryArchiveManager::selectRandomReadableHistoryArchive takes get-only archives first and there are none), which holds only what this node publishes once it is in sync. Give historyArchiveUrls, leave enableHistoryArchive true on Mainnet, Testnet or Futurenet, or list validators with HISTORY; forceScp: true is for the first node of a Custom network, which catches up from nobody`,
+    };
+  }
   const figures = `${summary.topLevelEntries} top-level entries, threshold ${summary.threshold}, FAILURE_SAFETY ${summary.failureSafety}, smallest v-blocking set ${summary.vBlockingSize}`;
   if (document["UNSAFE_QUORUM"] === true) {
     return {

@@ -4,6 +4,8 @@ import { parseStellarNodeSpec, type StellarNodeSpec } from "../spec/stellar-node
 import { CORE_CONFIG_KEYS } from "../stellar/core-config-keys.js";
 import { podAddress } from "../discovery/peers.js";
 import { resolveCoreImage } from "../stellar/core-images.js";
+import { archiveOfAnotherNetwork } from "../stellar/history-archives.js";
+import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT, parsePeerAddress } from "../stellar/peer-address.js";
 import { parseQuorumSet, type QuorumContent } from "../stellar/quorum-set.js";
 import type { RefusalReason } from "./refusal-reasons.js";
@@ -77,6 +79,23 @@ export function judgeSpec(parent: KubeObject, options: JudgeOptions): SpecVerdic
     return refuse(
       "InvalidSpec",
       `spec.validatorConfig.knownPeers or overlay.preferredPeers lists ${selfListed}, this node's own address: stellar-core refuses to connect to itself; remove it`,
+      spec,
+    );
+  }
+  const validator = spec.validatorConfig;
+  const foreign = archiveOfAnotherNetwork(
+    networkPassphrase(spec.network, spec.customNetworkPassphrase),
+    [
+      ...(validator?.enableHistoryArchive === false ? [] : (validator?.historyArchiveUrls ?? [])),
+      ...(validator?.automaticQuorum?.organizations ?? []).flatMap((organization) =>
+        organization.validators.flatMap((v) => (v.history === undefined ? [] : [v.history])),
+      ),
+    ],
+  );
+  if (foreign !== undefined) {
+    return refuse(
+      "InvalidSpec",
+      `spec.validatorConfig names ${foreign.url}, SDF's history archive of ${foreign.network}, not of ${spec.network}: its History Archive State carries ${foreign.network}'s network passphrase, and stellar-core fails every catchup from it ("The network passphrase of the application does not match that of the history archive state", CatchupWork); use the archives of ${spec.network}`,
       spec,
     );
   }

@@ -21,6 +21,7 @@ import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import { renderCoreConfig } from "../stellar/core-config.js";
 import { DEFAULT_CORE_IMAGES } from "../stellar/core-images.js";
 import { historyArchives } from "../stellar/history-archives.js";
+import { LOCAL_ARCHIVE_NAME } from "../stellar/local-history-archive.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
 import { renderDiscoveryChildren, renderPodChildren } from "./desired-children.js";
@@ -34,6 +35,8 @@ import { frozenChildren } from "./frozen-children.js";
 import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
+import { networkChangeProblem } from "./network-change.js";
+import { versionChangeProblem } from "./version-change.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { nextRolloutStep } from "./rollout-step.js";
@@ -111,6 +114,24 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   if (!verdict.valid) {
     return finish(request, refuse(request, observed, verdict, discoveryChildren, options));
   }
+  // A validator keeps the network its volume holds: refused, its peers stay the ones it
+  // runs with (discovery planned for the new network would hand the running pod, at its
+  // next restart, peers of a network it cannot join).
+  const networkProblem = networkChangeProblem(observed, self.networkPassphrase, name);
+  if (networkProblem !== undefined) {
+    const refusal = { reason: "InvalidSpec" as const, message: networkProblem };
+    return finish(request, refuse(request, observed, refusal, [], options));
+  }
+  const versionProblem = versionChangeProblem(
+    observed,
+    name,
+    verdict.image,
+    options.coreImages ?? DEFAULT_CORE_IMAGES,
+  );
+  if (versionProblem !== undefined) {
+    const refusal = { reason: "InvalidSpec" as const, message: versionProblem };
+    return finish(request, refuse(request, observed, refusal, discoveryChildren, options));
+  }
   const externalRefusal = judgeExternalPeering(parent, spec, request.related);
   if (externalRefusal !== undefined) {
     return finish(request, refuse(request, observed, externalRefusal, discoveryChildren, options));
@@ -153,7 +174,11 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     quorum: generated?.content ?? verdict.quorum,
     publishHistory: validator?.history?.publish === true,
   });
-  const core = judgeCoreConfig(coreConfig, { selfPublicKey: validator?.publicKey });
+  const core = judgeCoreConfig(coreConfig, {
+    selfPublicKey: validator?.publicKey,
+    ownArchive: validator?.history?.publish === true ? LOCAL_ARCHIVE_NAME : undefined,
+    catchesUp: validator?.forceScp !== true,
+  });
   if (!core.accepted) {
     if (automatic === undefined) {
       return finish(request, refuse(request, observed, core, discoveryChildren, options));

@@ -108,6 +108,9 @@ describe("[HISTORY.local] of a publishing validator", () => {
     const verdict = checkCoreConfig(parse(config()));
     assert.ok(verdict.accepted, JSON.stringify(verdict));
     assert.equal(verdict.summary.writableArchives, 1);
+    // Catchup reads the get-only archives, never its own while there are any
+    // (HistoryArchiveManager::selectRandomReadableHistoryArchive).
+    assert.deepEqual(verdict.summary.catchupArchives, ["archive0"]);
     const readOnly = checkCoreConfig(parse(config({ publishHistory: false })));
     assert.ok(readOnly.accepted);
     assert.equal(readOnly.summary.writableArchives, 0);
@@ -115,6 +118,8 @@ describe("[HISTORY.local] of a publishing validator", () => {
     const alone = checkCoreConfig(parse(config({ historyArchives: [] })));
     assert.ok(alone.accepted, JSON.stringify(alone));
     assert.equal(alone.summary.writableArchives, 1);
+    // ... and then catchup reads it: the sync hook refuses that unless forceScp (audit test).
+    assert.deepEqual(alone.summary.catchupArchives, ["local"]);
   });
 
   it("clashes with a [[VALIDATORS]] block named local with HISTORY, as stellar-core says", () => {

@@ -433,6 +433,8 @@ describe("the stand-in for this node's key", () => {
         validators: 4,
         // [[VALIDATORS]] HISTORY archives are get-only.
         writableArchives: 0,
+        // Catchup reads get-only archives first (selectRandomReadableHistoryArchive).
+        catchupArchives: ["two", "three", "a1"],
       },
     });
     const unknown = checkCoreConfig(parseToml(config));

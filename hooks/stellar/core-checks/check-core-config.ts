@@ -7,6 +7,7 @@ import {
 import { ThresholdLevel } from "./default-threshold.js";
 import { generateQuorumSet } from "./generate-quorum-set.js";
 import {
+  catchupArchives,
   checkSensibleConfig,
   parseHistoryTable,
   writableArchives,
@@ -42,6 +43,12 @@ export interface CoreConfigSummary {
    * "No writable archives configured, history will not be written").
    */
   writableArchives: number;
+  /**
+   * The archives catchup reads history from (HistoryArchiveManager::
+   * selectRandomReadableHistoryArchive): the get-only ones, or with none of those the
+   * writable ones.
+   */
+  catchupArchives: string[];
 }
 export type CoreConfigVerdict =
   | { accepted: true; summary: CoreConfigSummary }
@@ -229,6 +236,7 @@ function processConfig(
     const summary = {
       ...validateConfig(qset, settings.failureSafety, unsafeQuorum, level),
       writableArchives: writableArchives(archives).length,
+      catchupArchives: catchupArchives(archives),
     };
     return { summary, refusals: historyRefusals() };
   } catch (error) {

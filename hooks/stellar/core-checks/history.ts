@@ -133,3 +133,15 @@ export function writableArchives(archives: HistoryArchives): string[] {
     .filter((archive) => archive.get !== "" && archive.put !== "")
     .map((archive) => archive.name);
 }
+
+/**
+ * The archives catchup reads from: HistoryArchiveManager::selectRandomReadableHistoryArchive
+ * (src/history/HistoryArchiveManager.cpp, v27.1.0) picks at random among the archives with a
+ * get command and no put command ("archives we're explicitly not publishing to"), and only
+ * when there are none among those with get and put.
+ */
+export function catchupArchives(archives: HistoryArchives): string[] {
+  const readable = [...archives.values()].filter((archive) => archive.get !== "");
+  const getOnly = readable.filter((archive) => archive.put === "");
+  return (getOnly.length > 0 ? getOnly : readable).map((archive) => archive.name);
+}
