@@ -121,6 +121,19 @@ export function renderStatefulSet(input: StatefulSetInput): KubeObject {
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 60,
           securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+          // Each validator is its own StatefulSet, and the scheduler's default spreading
+          // counts pods of one StatefulSet: without this, every member of a group may land
+          // on one node, and that node's failure (or `kubectl delete node`, which no
+          // disruption budget stops) takes the group down at once. Soft, so a cluster with
+          // fewer nodes than validators still schedules them all.
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: { [LABEL_GROUP]: input.group } },
+            },
+          ],
           initContainers: [
             {
               name: "assemble-config",

@@ -305,6 +305,34 @@ describe("every pod-template change waits its turn", () => {
   });
 });
 
+describe("a group's pods spread over nodes", () => {
+  it("each pod template asks the scheduler to spread the group's pods over nodes, softly", () => {
+    // One StatefulSet per validator: the scheduler's default spreading counts the pods of
+    // one StatefulSet, so only a constraint on the group label keeps a group off one node.
+    const group = ["a", "b", "c"].map((name) => stellarNode(name));
+    const templates = group.map((node) =>
+      templateOf(
+        syncResponse(syncRequest(node, { related: group }), {
+          clusterDomain: "cluster.local",
+          now: FIXED_NOW,
+        }),
+      ),
+    );
+    const labels = templates.map((template) => template.metadata.labels["stellar.org/group"]);
+    assert.equal(new Set(labels).size, 1, "one group");
+    for (const template of templates) {
+      assert.deepEqual((template.spec as Record<string, unknown>)["topologySpreadConstraints"], [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: { "stellar.org/group": labels[0] } },
+        },
+      ]);
+    }
+  });
+});
+
 describe("templateChanges names what changed", () => {
   const template = (image: string, config: string, peers: string, extra: object = {}) => ({
     metadata: {
