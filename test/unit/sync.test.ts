@@ -525,6 +525,8 @@ describe("fields a StatefulSet cannot change", () => {
     assert.equal(applied?.status, "False");
     assert.equal(applied?.reason, "ManualStepRequired");
     assert.match(applied?.message ?? "", /kubectl delete statefulset a --cascade=orphan/);
+    // The recreated StatefulSet adopts the running pod with the template rendered now.
+    assert.match(applied?.message ?? "", /only while no restart is pending for it/);
   });
 });
 
