@@ -23,13 +23,14 @@ export interface IdentityRefusal {
  * Of any two, the one that comes first (created earlier, then by namespace/name) keeps the
  * identity and the other is refused, the same in both syncs, from the specs alone: a
  * member's verdict never depends on another's published status, so a refused member cannot
- * flip the older one's. Compared with are the related StellarNodes the request carries (the
- * group: its namespace, or the labels of groupSelector), validators of the same network
- * (stellar-core signs every SCP statement for its network ID, and members of two networks
- * never peer), not being deleted. A suspended member counts: it runs no pod, but its Secret
- * is still its seed, and resuming it must not start a second signer of one key (the younger
- * one, refused, would keep running as observed). Members the request does not carry (another
- * group, another namespace with scope Namespace) are not seen.
+ * flip the older one's. Compared are the related StellarNodes the request carries (the
+ * group: its namespace, or every namespace for scope Cluster, narrowed by groupSelector)
+ * that are validators of the same network (stellar-core signs every SCP statement for its
+ * network ID, and members of two networks never peer) and are not being deleted. A
+ * suspended member counts: it runs no pod, but its Secret is still its seed. Were it left
+ * out, a younger member could start with that seed, and resuming the older one would then
+ * refuse the younger, whose refusal keeps its StatefulSet running as observed: two signers
+ * of one key. Members the request does not carry (another group) are not seen.
  */
 export function judgeNodeIdentity(
   parent: KubeObject,
@@ -59,10 +60,10 @@ export function judgeNodeIdentity(
     seed === undefined
       ? undefined
       : first(ahead.filter((c) => c.namespace === self.namespace && c.seedSecretRef === seed));
-  if (sameSecret !== undefined) {
+  if (seed !== undefined && sameSecret !== undefined) {
     return {
       reason: "DuplicateNodeIdentity",
-      message: `spec.validatorConfig.seedSecretRef names the Secret ${namespacedName({ namespace: self.namespace, name: seed ?? "" })}, which the StellarNode ${namespacedName(sameSecret)} (${howItCameFirst(sameSecret, self)}) also names: ${CONSEQUENCE}. Give this validator a Secret with a seed of its own, or delete the other StellarNode first`,
+      message: `spec.validatorConfig.seedSecretRef names the Secret ${namespacedName({ namespace: self.namespace, name: seed })}, which the StellarNode ${namespacedName(sameSecret)} (${howItCameFirst(sameSecret, self)}) also names: ${CONSEQUENCE}. Give this validator a Secret with a seed of its own, or delete the other StellarNode first`,
     };
   }
   const key = validator.publicKey;
