@@ -1,3 +1,4 @@
+import { comesFirst } from "../kube/creation-order.js";
 import { namespacedName } from "../kube/keys.js";
 import type { AutomaticQuorum } from "../spec/stellar-node-spec.js";
 import {
@@ -22,7 +23,7 @@ export interface GeneratedQuorum {
   listed: string[];
   /** Members of the home domain not listed yet: not in consensus since they joined. */
   joining: string[];
-  /** Group members left out, each with why (no publicKey, another homeDomain). */
+  /** Group members left out, each with why (no publicKey, another homeDomain, a key taken). */
   leftOut: string[];
 }
 
@@ -50,6 +51,12 @@ export function memberValidatorName(member: { name: string; namespace: string })
  * stable DNS name (as in KNOWN_PEERS); with PodIP addressing none is given, since a pod IP
  * changes with every restart and would restart the whole group (the peer list has it).
  * HISTORY is the member's own archive (publishedHistory: through its Service), never another's.
+ *
+ * One key is one entry: stellar-core refuses a key listed twice, or this node's own key
+ * ("Duplicate validator entry"). A member that declares this node's key, or the key of a
+ * member that comes before it (created earlier, then by namespace/name), is left out: it is
+ * the younger of two validators with one identity, which its own sync refuses
+ * (sync/node-identity.ts), and this node, or the older one, keeps its entry.
  */
 export function generateAutomaticQuorum(
   self: AutomaticQuorumSelf,
@@ -61,9 +68,20 @@ export function generateAutomaticQuorum(
   const listed: string[] = [];
   const joining: string[] = [];
   const leftOut: string[] = [];
+  const ownKey = selfSpec.validatorConfig?.publicKey;
+  const keyHolders = firstByPublicKey(members);
   for (const member of members) {
     const key = namespacedName(member);
     const facts = member.quorum;
+    const holder = facts?.publicKey === undefined ? undefined : keyHolders.get(facts.publicKey);
+    if (facts?.publicKey !== undefined && facts.publicKey === ownKey) {
+      leftOut.push(`${key} (declares this validator's own publicKey)`);
+      continue;
+    }
+    if (holder !== undefined && holder !== member) {
+      leftOut.push(`${key} (its publicKey is ${namespacedName(holder)}'s, which comes first)`);
+      continue;
+    }
     const memberSpec = {
       validatorConfig: {
         publicKey: facts?.publicKey,
@@ -132,4 +150,16 @@ export function generateAutomaticQuorum(
     joining,
     leftOut,
   };
+}
+
+/** For each declared publicKey, the member that declares it and comes first. */
+function firstByPublicKey(members: readonly PeerCandidate[]): Map<string, PeerCandidate> {
+  const holders = new Map<string, PeerCandidate>();
+  for (const member of members) {
+    const key = member.quorum?.publicKey;
+    if (key === undefined) continue;
+    const holder = holders.get(key);
+    if (holder === undefined || comesFirst(member, holder)) holders.set(key, member);
+  }
+  return holders;
 }

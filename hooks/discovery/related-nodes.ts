@@ -40,6 +40,12 @@ export interface PeerCandidate {
   suspended: boolean;
   deleting: boolean;
   peerPort: number;
+  /**
+   * spec.validatorConfig.seedSecretRef: the Secret of its node seed, in its namespace (two
+   * members must not run one seed, sync/node-identity.ts). Its declared publicKey is in
+   * `quorum`.
+   */
+  seedSecretRef: string | undefined;
   /** spec.externalPeering.nodePort, when it names one (two members must not ask for the same). */
   externalNodePort: number | undefined;
   /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
@@ -109,7 +115,7 @@ export const RELATED_NODE_PROJECTION: NodeProjection = {
     spec: {
       keep: ["network", "customNetworkPassphrase", "nodeType", "suspended"],
       nested: {
-        validatorConfig: { keep: ["peerPort", ...QUORUM_SPEC_FIELDS] },
+        validatorConfig: { keep: ["peerPort", "seedSecretRef", ...QUORUM_SPEC_FIELDS] },
         externalPeering: { keep: ["nodePort"] },
       },
     },
@@ -202,6 +208,11 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
     suspended: spec["suspended"] === true,
     deleting: metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null,
     peerPort: rawPort,
+    seedSecretRef:
+      typeof validatorConfig["seedSecretRef"] === "string" &&
+      validatorConfig["seedSecretRef"] !== ""
+        ? validatorConfig["seedSecretRef"]
+        : undefined,
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
     published: status === undefined ? undefined : readPublished(status),

@@ -373,7 +373,7 @@ const ValidatorConfigSchema = z
   .object({
     seedSecretRef: z.string().regex(DNS1123_SUBDOMAIN).max(253).optional().meta({
       description:
-        "Name of a Secret in the node's namespace whose key STELLAR_CORE_SEED holds the node's secret seed (S...). Required for a Validator.",
+        "Name of a Secret in the node's namespace whose key STELLAR_CORE_SEED holds the node's secret seed (S...). Required for a Validator. One seed, one validator: of two validators of a group and network that name one Secret, the one created later is refused (DuplicateNodeIdentity).",
     }),
     quorumSet: z.string().optional().meta({
       description:
@@ -385,7 +385,7 @@ const ValidatorConfigSchema = z
     }),
     publicKey: publicKeySchema().optional().meta({
       description:
-        "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it.",
+        "The validator's public key (G...), the one its seed belongs to. The init container refuses to start when the seed in seedSecretRef is of another key; the automatic quorum lists members by it. Of two validators of a group and network that declare one key, the one created later is refused (DuplicateNodeIdentity).",
     }),
     quorum: QuorumModeSchema.optional(),
     automaticQuorum: AutomaticQuorumSchema.optional(),

@@ -8,6 +8,7 @@ import { externalServiceName, renderExternalService } from "../render/external-s
 import { validatorLabels } from "../render/labels.js";
 import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
+import { comesFirst } from "../kube/creation-order.js";
 import type { RefusalReason } from "./refusal-reasons.js";
 
 /** The observed `<name>-external` Service, as the API server holds it. */
@@ -185,18 +186,4 @@ export function judgeExternalPeering(
     reason: "InvalidSpec",
     message: `spec.externalPeering.nodePort ${external.nodePort} ${taken}: node ports are cluster-wide, choose another or leave nodePort unset`,
   };
-}
-
-/** Whether `a` was created before `b` (then by namespace/name): it keeps a contested nodePort. */
-function comesFirst(
-  a: { name: string; namespace: string; creationTimestamp: string | undefined },
-  b: { name: string; namespace: string; creationTimestamp: string | undefined },
-): boolean {
-  const time = (t: string | undefined) => {
-    const ms = t === undefined ? NaN : Date.parse(t);
-    return Number.isNaN(ms) ? Infinity : ms;
-  };
-  const [ta, tb] = [time(a.creationTimestamp), time(b.creationTimestamp)];
-  if (ta !== tb) return ta < tb;
-  return compareText(namespacedName(a), namespacedName(b)) < 0;
 }

@@ -6,6 +6,7 @@
 export const REFUSAL_REASONS = [
   "InvalidName",
   "InvalidSpec",
+  "DuplicateNodeIdentity",
   "UnsupportedNodeType",
   "LiveConnectUnavailable",
   "UnknownVersion",

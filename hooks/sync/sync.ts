@@ -36,6 +36,7 @@ import { judgeCoreConfig } from "./judge-core-config.js";
 import { judgePeerSettings } from "./judge-peer-settings.js";
 import { judgeSpec } from "./judge-spec.js";
 import { networkChangeProblem } from "./network-change.js";
+import { judgeNodeIdentity } from "./node-identity.js";
 import { versionChangeProblem } from "./version-change.js";
 import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
@@ -135,6 +136,10 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   const externalRefusal = judgeExternalPeering(parent, spec, request.related);
   if (externalRefusal !== undefined) {
     return finish(request, refuse(request, observed, externalRefusal, discoveryChildren, options));
+  }
+  const identityRefusal = judgeNodeIdentity(parent, spec, request.related);
+  if (identityRefusal !== undefined) {
+    return finish(request, refuse(request, observed, identityRefusal, discoveryChildren, options));
   }
 
   // quorum: Automatic: the quorum is generated from the group's members (and the

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
 import { releaseOfImage } from "../../hooks/sync/version-change.js";
 import { syncResponse } from "../support/sync.js";
@@ -151,37 +152,138 @@ describe("audit: two validators of a group with one node identity", () => {
   // peer whose hello carries this node's own key ("connecting to self"): the two never
   // connect to each other, though each lists the other in KNOWN_PEERS and PREFERRED_PEERS,
   // and both sign SCP statements with one key. Each config alone loads, so only the group
-  // shows it.
-  it(
-    "refuses a validator whose seedSecretRef another member of its namespace also names",
-    { todo: "not fixed: needs seedSecretRef (and the declared publicKey) in PeerCandidate" },
-    () => {
-      const shared = { seedSecretRef: "shared-seed" };
-      const a = stellarNode("a", { validatorConfig: shared });
-      const b = stellarNode("b", { validatorConfig: shared });
-      const response = syncResponse(syncRequest(a, { related: [a, b] }), {
-        clusterDomain: "cluster.local",
-        now: FIXED_NOW,
-      });
-      assert.equal(valid(response)?.status, "False", valid(response)?.message);
-      assert.match(valid(response)?.message ?? "", /seedSecretRef/);
-    },
-  );
+  // shows it: the younger of the two is refused (sync/node-identity.ts), the older runs.
+  const node = (name: string, created: string, options: NodeOptions = {}) => {
+    const object = stellarNode(name, options);
+    object.metadata["creationTimestamp"] = created;
+    return object;
+  };
+  const judge = (parent: KubeObject, related: readonly KubeObject[], children = {}) =>
+    syncResponse(syncRequest(parent, { related, children }), {
+      clusterDomain: "cluster.local",
+      now: FIXED_NOW,
+    });
+  const shared = { validatorConfig: { seedSecretRef: "shared-seed" } };
+  const older = node("b", "2026-11-01T00:00:00Z", shared);
+  const younger = node("a", "2026-11-02T00:00:00Z", shared);
 
-  it(
-    "refuses a validator whose declared publicKey another member of its group also declares",
-    { todo: "not fixed: the group's members' publicKeys are read (quorum facts) but not compared" },
-    () => {
-      const a = stellarNode("a", { validatorConfig: { publicKey: KEYS[0] } });
-      const b = stellarNode("b", { validatorConfig: { publicKey: KEYS[0] } });
-      const response = syncResponse(syncRequest(a, { related: [a, b] }), {
-        clusterDomain: "cluster.local",
-        now: FIXED_NOW,
-      });
-      assert.equal(valid(response)?.status, "False", valid(response)?.message);
-      assert.match(valid(response)?.message ?? "", /publicKey/);
-    },
-  );
+  it("refuses a validator whose seedSecretRef an older member of its namespace also names", () => {
+    const response = judge(younger, [older, younger]);
+    assert.equal(valid(response)?.status, "False", valid(response)?.message);
+    assert.equal(valid(response)?.reason, "DuplicateNodeIdentity");
+    assert.match(
+      valid(response)?.message ?? "",
+      /seedSecretRef names the Secret stellar\/shared-seed, which the StellarNode stellar\/b \(created earlier\) also names/,
+    );
+    assert.match(valid(response)?.message ?? "", /connecting to self/);
+    assert.equal(
+      response.children.find((c) => c.kind === "StatefulSet"),
+      undefined,
+      "never ran: no StatefulSet is made",
+    );
+  });
+
+  it("refuses a validator whose declared publicKey an older member of its group also declares", () => {
+    const key = { validatorConfig: { publicKey: KEYS[0] } };
+    const response = judge(node("a", "2026-11-02T00:00:00Z", key), [
+      node("b", "2026-11-01T00:00:00Z", key),
+      node("a", "2026-11-02T00:00:00Z", key),
+    ]);
+    assert.equal(valid(response)?.status, "False", valid(response)?.message);
+    assert.equal(valid(response)?.reason, "DuplicateNodeIdentity");
+    assert.match(
+      valid(response)?.message ?? "",
+      new RegExp(
+        `publicKey ${KEYS[0]} is also declared by the StellarNode stellar/b \\(created earlier\\)`,
+      ),
+    );
+    // Another key, or none: no clash.
+    const other = node("a", "2026-11-02T00:00:00Z", { validatorConfig: { publicKey: KEYS[1] } });
+    assert.equal(
+      valid(judge(other, [node("b", "2026-11-01T00:00:00Z", key), other]))?.status,
+      "True",
+    );
+  });
+
+  it("keeps the older member valid: exactly one of the two is refused", () => {
+    assert.equal(valid(judge(older, [older, younger]))?.status, "True");
+    const key = { validatorConfig: { publicKey: KEYS[0] } };
+    const first = node("z", "2026-11-01T00:00:00Z", key);
+    const second = node("a", "2026-11-02T00:00:00Z", key);
+    assert.equal(
+      valid(judge(first, [first, second]))?.status,
+      "True",
+      "older, though later by name",
+    );
+    assert.equal(valid(judge(second, [first, second]))?.reason, "DuplicateNodeIdentity");
+    // Created in the same second: the first by namespace/name keeps it.
+    const [x, y] = ["x", "y"].map((name) => node(name, "2026-11-01T00:00:00Z", shared));
+    assert.ok(x !== undefined && y !== undefined);
+    assert.equal(valid(judge(x, [x, y]))?.status, "True");
+    assert.match(
+      valid(judge(y, [x, y]))?.message ?? "",
+      /StellarNode stellar\/x \(created at the same time and first by namespace\/name\)/,
+    );
+  });
+
+  it("a member edited onto an older member's Secret keeps running as it was", () => {
+    // a ran with its own Secret; its seedSecretRef is then changed to b's.
+    const before = node("a", "2026-11-02T00:00:00Z");
+    const alone = judge(before, [older, before]);
+    assert.equal(valid(alone)?.status, "True", valid(alone)?.message);
+    const running = observed(alone.children);
+    const response = judge(younger, [older, younger], running);
+    assert.equal(valid(response)?.reason, "DuplicateNodeIdentity");
+    const statefulSet = (children: readonly KubeObject[]) =>
+      JSON.stringify(children.find((c) => c.kind === "StatefulSet")?.["spec"]);
+    assert.equal(statefulSet(response.children), statefulSet(running["StatefulSet.apps/v1"] ?? []));
+    assert.match(statefulSet(response.children), /"secretKeyRef":\{"name":"a-seed"/);
+    assert.doesNotMatch(statefulSet(response.children), /shared-seed/);
+  });
+
+  it("the same Secret name in another namespace is another Secret: both are valid", () => {
+    const cluster = {
+      spec: {
+        peerDiscovery: { scope: "Cluster" as const, groupSelector: { matchLabels: { g: "1" } } },
+      },
+      validatorConfig: { seedSecretRef: "shared-seed" },
+    };
+    const here = node("a", "2026-11-02T00:00:00Z", { ...cluster, namespace: "here" });
+    const there = node("a", "2026-11-01T00:00:00Z", { ...cluster, namespace: "there" });
+    for (const object of [here, there]) object.metadata.labels = { g: "1" };
+    const response = judge(here, [here, there]);
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+    assert.equal(response.status?.peerCount, 1, "the two are one group");
+    // A declared publicKey is one key in every namespace.
+    for (const object of [here, there]) {
+      (object["spec"] as { validatorConfig: Record<string, unknown> }).validatorConfig[
+        "publicKey"
+      ] = KEYS[0];
+    }
+    assert.equal(valid(judge(here, [here, there]))?.reason, "DuplicateNodeIdentity");
+  });
+
+  it("a member being deleted does not count", () => {
+    const leaving = node("b", "2026-11-01T00:00:00Z", {
+      ...shared,
+      deletionTimestamp: "2026-11-23T11:00:00Z",
+    });
+    const response = judge(younger, [leaving, younger]);
+    assert.equal(valid(response)?.status, "True", valid(response)?.message);
+    // The same member not being deleted: refused.
+    assert.equal(valid(judge(younger, [older, younger]))?.reason, "DuplicateNodeIdentity");
+  });
+
+  it("a suspended member counts (its Secret is still its seed); another network's does not", () => {
+    const suspended = node("b", "2026-11-01T00:00:00Z", {
+      ...shared,
+      spec: { suspended: true },
+    });
+    assert.equal(valid(judge(younger, [suspended, younger]))?.reason, "DuplicateNodeIdentity");
+    // stellar-core signs for its network ID, and members of two networks never peer.
+    const mainnet = node("b", "2026-11-01T00:00:00Z", { ...shared, spec: { network: "Mainnet" } });
+    assert.equal(valid(judge(younger, [mainnet, younger]))?.status, "True");
+  });
 });
 
 describe("audit: an SDF archive of another network", () => {

@@ -199,10 +199,46 @@ describe("quorum: Automatic, generated configs for groups of 1, 3, 4 and 7", () 
     );
   });
 
-  it("a member declaring this node's own key is refused as stellar-core would (Duplicate validator entry)", () => {
-    const nodes = [...group(3), member("copy", { publicKey: testPublicKey("v0") })];
+  it("a younger member declaring this node's key is left out, not listed twice (Duplicate validator entry), and is refused itself", () => {
+    const copy = member("copy", { publicKey: testPublicKey("v0") });
+    copy.metadata["creationTimestamp"] = "2026-11-02T00:00:00Z";
+    const nodes = [...group(3), copy];
     const response = syncOf(nodes[0] as KubeObject, nodes);
-    assert.match(condition(response, "Valid")?.message ?? "", /Duplicate validator entry/);
+    assert.equal(
+      condition(response, "Valid")?.status,
+      "True",
+      condition(response, "Valid")?.message,
+    );
+    const names = validatorsOf(configOf(response, "v0") ?? "").map((v) => v["NAME"]);
+    assert.deepEqual(names, ["v1.stellar", "v2.stellar"]);
+    assert.match(
+      condition(response, "AutomaticQuorum")?.message ?? "",
+      /stellar\/copy \(declares this validator's own publicKey\)/,
+    );
+    // Another member lists v0 once, with its key, and leaves the copy out.
+    const other = syncOf(nodes[1] as KubeObject, nodes);
+    assert.equal(condition(other, "Valid")?.status, "True", condition(other, "Valid")?.message);
+    const entries = validatorsOf(configOf(other, "v1") ?? "");
+    assert.deepEqual(
+      entries.map((v) => v["NAME"]),
+      ["v0.stellar", "v2.stellar"],
+    );
+    assert.match(
+      condition(other, "AutomaticQuorum")?.message ?? "",
+      /stellar\/copy \(its publicKey is stellar\/v0's, which comes first\)/,
+    );
+    assert.equal(condition(syncOf(copy, nodes), "Valid")?.reason, "DuplicateNodeIdentity");
+  });
+
+  it("the generated quorum never lists one key twice: stellar-core would refuse it", () => {
+    const copy = member("copy", { publicKey: testPublicKey("v1") });
+    copy.metadata["creationTimestamp"] = "2026-11-02T00:00:00Z";
+    const nodes = [...group(3), copy];
+    // Listing both v1 and the copy: stellar-core refuses the config (Duplicate validator entry).
+    const config = configOf(syncOf(nodes[0] as KubeObject, nodes), "v0") ?? "";
+    const keys = validatorsOf(config).map((v) => v["PUBLIC_KEY"]);
+    assert.deepEqual(keys, [...new Set(keys)]);
+    assert.ok(keys.includes(testPublicKey("v1")));
   });
 });
 
@@ -251,6 +287,7 @@ describe("quorum: Automatic, a newcomer enters once in consensus", () => {
           suspended: false,
           deleting: false,
           peerPort: 11625,
+          seedSecretRef: "a-seed",
           published: undefined,
           externalNodePort: undefined,
           allocatedNodePort: undefined,

@@ -52,6 +52,7 @@ function requestText(nodes: NodeShape[], indent: number): string {
     const node = stellarNode(n.name, {
       validatorConfig: {
         peerPort: n.peerPort,
+        seedSecretRef: n.note,
         quorum: "Automatic",
         publicKey: "GATC2NB3IJEVAV26MVWHG6UBRCHZNHNEVOZLTQGHZ3K5ZY7K6H4P6PSI",
         homeDomain: "example.org",

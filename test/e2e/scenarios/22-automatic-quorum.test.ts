@@ -30,7 +30,7 @@ interface Secret {
 
 /**
  * The example validators, each with a seed of its own (the example seeds are fewer than
- * four: two validators of one key are refused, "Duplicate validator entry"), quorum:
+ * four: of two validators declaring one key, the younger is refused, DuplicateNodeIdentity), quorum:
  * Automatic, the seed's own key and a published archive.
  */
 function automaticValidators(namespace: string, names: readonly string[]): object[] {
