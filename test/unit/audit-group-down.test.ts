@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { matchesLabelSelector, type LabelSelector } from "../../hooks/kube/label-selector.js";
+import type { KubeObject } from "../../hooks/kube/objects.js";
+import type { DecoratorSyncRequest } from "../../hooks/metacontroller/decorator-hooks.js";
+import { syncNamespace } from "../../hooks/namespace/summary.js";
+import { templateHash } from "../../hooks/rollout/template-hash.js";
+import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
+import { FIXED_NOW, observed, stellarNode, syncRequest } from "../support/fixtures.js";
+import { syncResponse } from "../support/sync.js";
+
+/*
+ * Audit (branch aB): ways a change takes two validators of one group down at once, or
+ * leaves them unprotected, around the paced rollout (hooks/rollout/decide.ts). Each test
+ * states the behaviour the rule promises; see the audit report for the sequences.
+ */
+
+const OPTIONS = { clusterDomain: "cluster.local", now: FIXED_NOW };
+const at = (seconds: number) => new Date(FIXED_NOW.getTime() + seconds * 1000);
+const stamp = (seconds: number) =>
+  at(seconds)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
+
+const statefulSetOf = (response: StellarNodeSyncResponse): KubeObject | undefined =>
+  response.children.find((child) => child.kind === "StatefulSet");
+const templateHashOf = (sts: KubeObject | undefined): string | undefined =>
+  sts === undefined ? undefined : templateHash((sts["spec"] as { template: unknown }).template);
+
+/**
+ * validator-a runs version 26.0.1 (synced once with validator-0b, its StatefulSet
+ * observed), then is bumped to 27.0.0; `b` is validator-0b as a's syncs read it (ahead of
+ * a in the group's order). Returns a's sync 60 s after the bump (settled), with the
+ * children `children(first)` observed.
+ */
+function bumpedA(
+  bStatus: (fingerprint: string | undefined) => Record<string, unknown>,
+  children: (first: StellarNodeSyncResponse) => Record<string, KubeObject[]> = (first) =>
+    observed(first.children),
+  seconds = 60,
+) {
+  const a = stellarNode("validator-a", { spec: { version: "26.0.1" } });
+  const first = syncResponse(
+    syncRequest(a, { related: [a, stellarNode("validator-0b")] }),
+    OPTIONS,
+  );
+  const b = stellarNode("validator-0b", {
+    status: bStatus(first.status.rollout?.groupFingerprint),
+  });
+  const bumped = stellarNode("validator-a", {
+    generation: 2,
+    spec: { version: "27.0.0" },
+    status: first.status as Record<string, unknown>,
+  });
+  const observedChildren = children(first);
+  const pending = syncResponse(
+    syncRequest(bumped, { related: [bumped, b], children: observedChildren }),
+    OPTIONS,
+  );
+  const settled = { ...bumped, status: pending.status };
+  const response = syncResponse(
+    syncRequest(settled, { related: [settled, b], children: observedChildren }),
+    { ...OPTIONS, now: at(seconds) },
+  );
+  return { first, response };
+}
+
+describe("audit: a member down while its spec is refused still counts as down", () => {
+  // validator-0b applied its own new template 30 s before a's turn and its pod is not
+  // Ready yet (catching up); its spec is refused (Valid=False) in the meantime.
+  const restarting = (valid: boolean) => (fingerprint: string | undefined) => ({
+    rollout: {
+      groupFingerprint: fingerprint,
+      templateHash: "b-new",
+      appliedTemplateHash: "b-new",
+      ready: false,
+      unreadySince: stamp(30),
+    },
+    conditions: valid
+      ? []
+      : [
+          {
+            type: "Valid",
+            status: "False",
+            reason: "InvalidSpec",
+            message: "spec.validatorConfig.history: a typo",
+            lastTransitionTime: stamp(40),
+          },
+        ],
+  });
+
+  it("control: a valid member that is restarting makes the next one wait (maxUnavailable 1)", () => {
+    const { first, response } = bumpedA(restarting(true));
+    assert.equal(response.status.pendingRestart, true);
+    assert.equal(templateHashOf(statefulSetOf(response)), templateHashOf(statefulSetOf(first)));
+  });
+
+  it("a refused member whose pod is down blocks the next restart as well", () => {
+    const { first, response } = bumpedA(restarting(false));
+    assert.equal(
+      templateHashOf(statefulSetOf(response)),
+      templateHashOf(statefulSetOf(first)),
+      "validator-a must keep its applied template while validator-0b is down",
+    );
+    assert.equal(response.status.pendingRestart, true);
+  });
+});
+
+describe("audit: a StatefulSet deleted with --cascade=orphan (SpecApplied's manual step) is not a new validator", () => {
+  // validator-0b, ahead of a, still waits to apply its own new template: a's turn has not come.
+  const bPending = (fingerprint: string | undefined) => ({
+    rollout: {
+      groupFingerprint: fingerprint,
+      templateHash: "b-new",
+      appliedTemplateHash: "b-old",
+      ready: true,
+    },
+    conditions: [],
+  });
+  // Everything as observed but the StatefulSet: "kubectl delete statefulset validator-a
+  // --cascade=orphan" leaves pod validator-a-0 running on the applied template.
+  const withoutStatefulSet = (first: StellarNodeSyncResponse) =>
+    observed(first.children.filter((child) => child.kind !== "StatefulSet"));
+
+  it("control: with its StatefulSet observed, validator-a waits for validator-0b", () => {
+    const { first, response } = bumpedA(bPending);
+    assert.equal(templateHashOf(statefulSetOf(response)), templateHashOf(statefulSetOf(first)));
+  });
+
+  it("the re-created StatefulSet does not carry the new template before validator-a's turn (its orphaned pod would be adopted and rolled at once)", () => {
+    const { response } = bumpedA(bPending, withoutStatefulSet);
+    const desired = response.status.rollout?.templateHash;
+    assert.notEqual(
+      templateHashOf(statefulSetOf(response)),
+      desired,
+      "a StatefulSet with the desired template adopts validator-a-0 and restarts it now",
+    );
+  });
+});
+
+describe("audit: the group budgets while a group label change waits for its paced restarts", () => {
+  const podLabelsOf = (response: StellarNodeSyncResponse): Record<string, string> =>
+    (
+      statefulSetOf(response)?.["spec"] as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template.metadata.labels;
+  const labelled = (node: KubeObject): KubeObject => {
+    node.metadata.labels = { org: "acme" };
+    return node;
+  };
+
+  it("every running pod is still selected by a budget after every member's groupSelector is edited in one apply", () => {
+    const names = ["a", "b", "c"];
+    // The group runs: each synced once with the others related, its children observed.
+    const before = names.map((name) => labelled(stellarNode(name)));
+    const running = new Map(
+      before.map((node) => {
+        const first = syncResponse(syncRequest(node, { related: before }), OPTIONS);
+        return [node.metadata.name, first] as const;
+      }),
+    );
+    // One apply adds the same groupSelector to every member (a new group label value).
+    const edited = names.map((name) =>
+      labelled(
+        stellarNode(name, {
+          generation: 2,
+          spec: { peerDiscovery: { groupSelector: { matchLabels: { org: "acme" } } } },
+          status: running.get(name)?.status as Record<string, unknown>,
+        }),
+      ),
+    );
+    // Each member's sync: the new template (new group label) waits for its turn.
+    const after = edited.map((node) => {
+      const first = running.get(node.metadata.name);
+      assert.ok(first);
+      const response = syncResponse(
+        syncRequest(node, { related: edited, children: observed(first.children) }),
+        OPTIONS,
+      );
+      assert.equal(response.status.pendingRestart, true, `${node.metadata.name} waits`);
+      return { node: { ...node, status: response.status }, response };
+    });
+    // The namespace decorator's sync with the members as they now are.
+    const request: DecoratorSyncRequest = {
+      object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "stellar", uid: "uid-ns" } },
+      attachments: { "ConfigMap.v1": {}, "PodDisruptionBudget.policy/v1": {} },
+      related: {
+        "StellarNode.stellar.org/v1alpha1": Object.fromEntries(
+          after.map(({ node }) => [`stellar/${node.metadata.name}`, node]),
+        ),
+        "ConfigMap.v1": {},
+      },
+      finalizing: false,
+    };
+    const budgets = syncNamespace(request, OPTIONS).response.attachments.filter(
+      (attachment) => attachment.kind === "PodDisruptionBudget",
+    );
+    for (const { node, response } of after) {
+      const labels = podLabelsOf(response);
+      const selecting = budgets.filter((budget) =>
+        matchesLabelSelector((budget["spec"] as { selector: LabelSelector }).selector, labels),
+      );
+      assert.equal(
+        selecting.length,
+        1,
+        `the pod of ${node.metadata.name} (group label ${labels["stellar.org/group"]}) is selected by ${selecting.length} budget(s): a drain may evict every such pod at once`,
+      );
+    }
+  });
+});
