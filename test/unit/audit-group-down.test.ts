@@ -7,6 +7,7 @@ import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
 import { FIXED_NOW, observed, stellarNode, syncRequest } from "../support/fixtures.js";
+import { RolloutWorld } from "../support/rollout-sim.js";
 import { syncResponse } from "../support/sync.js";
 
 /*
@@ -207,5 +208,28 @@ describe("audit: the group budgets while a group label change waits for its pace
         `the pod of ${node.metadata.name} (group label ${labels["stellar.org/group"]}) is selected by ${selecting.length} budget(s): a drain may evict every such pod at once`,
       );
     }
+  });
+});
+
+describe("audit: a change that breaks every pod it reaches", () => {
+  it("halts after the first member it breaks instead of taking the next one down every stuckAfterSeconds", () => {
+    // Three validators on 27.0.0; one apply bumps all three to 26.0.1, whose pods never
+    // become Ready (the image crashes on this data, stellar-core refuses the config at start,
+    // an admission policy refuses the pod: anything the hook cannot judge beforehand).
+    const world = new RolloutWorld(3);
+    world.quiesce(6);
+    world.neverReady = (image) => image.includes(":26.0.1-");
+    world.edit("version", "all");
+    // Four hours of syncs once a minute (stuckAfterSeconds is 3600 by default).
+    for (let minute = 0; minute < 240; minute++) {
+      for (let i = 0; i < world.nodes.length; i++) world.sync(i, []);
+      world.wait(60_000);
+    }
+    assert.ok(world.restarts.size >= 1, "the first member restarted onto the new version");
+    assert.equal(
+      world.maxRollingSeen,
+      1,
+      `${world.maxRollingSeen} of the group's 3 validators were down on the broken change at once`,
+    );
   });
 });
