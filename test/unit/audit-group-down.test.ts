@@ -233,3 +233,111 @@ describe("audit: a change that breaks every pod it reaches", () => {
     );
   });
 });
+
+describe("audit: the stuck clock of a member that restarts for the rollout", () => {
+  const notReady = {
+    replicas: 1,
+    readyReplicas: 0,
+    updatedReplicas: 1,
+    currentRevision: "rev-1",
+    updateRevision: "rev-1",
+    observedGeneration: 1,
+  };
+
+  it("a member that applies its new template while already unready (catching up after a crash) counts its restart from the apply: the next member waits for it", () => {
+    // validator-0b runs 26.0.1 with validator-a; its pod has been catching up since 3500 s
+    // before the test's start (under stuckAfterSeconds, 3600 s: it still blocks).
+    const b0 = stellarNode("validator-0b", { spec: { version: "26.0.1" } });
+    const a0 = stellarNode("validator-a");
+    const firstB = syncResponse(syncRequest(b0, { related: [b0, a0] }), OPTIONS);
+    const fingerprint = firstB.status.rollout?.groupFingerprint;
+    const catchingUp = {
+      ...firstB.status,
+      rollout: { ...firstB.status.rollout, ready: false, unreadySince: stamp(-3500) },
+    };
+    const aSteady = stellarNode("validator-a", {
+      status: {
+        rollout: {
+          groupFingerprint: fingerprint,
+          templateHash: "x",
+          appliedTemplateHash: "x",
+          ready: true,
+        },
+        conditions: [],
+      },
+    });
+    // One apply bumps validator-0b (and validator-a) to 27.0.0: b is first in the order.
+    const b1 = stellarNode("validator-0b", {
+      generation: 2,
+      spec: { version: "27.0.0" },
+      status: catchingUp as Record<string, unknown>,
+    });
+    const bChildren = observed(firstB.children, notReady);
+    const bPending = syncResponse(
+      syncRequest(b1, { related: [b1, aSteady], children: bChildren }),
+      { ...OPTIONS, now: at(-120) },
+    );
+    const b2 = { ...b1, status: bPending.status };
+    const bApplies = syncResponse(
+      syncRequest(b2, { related: [b2, aSteady], children: bChildren }),
+      { ...OPTIONS, now: at(-60) },
+    );
+    assert.equal(bApplies.status.pendingRestart, false, "validator-0b restarts at -60 s");
+    // validator-a's turn is looked at 180 s after b's restart began: b is still restarting.
+    const { first, response } = bumpedA(
+      () => bApplies.status as Record<string, unknown>,
+      undefined,
+      120,
+    );
+    assert.equal(
+      templateHashOf(statefulSetOf(response)),
+      templateHashOf(statefulSetOf(first)),
+      `validator-a restarts 180 s into validator-0b's restart (b's published unreadySince: ${bApplies.status.rollout?.unreadySince})`,
+    );
+  });
+});
+
+describe("audit: one member's maxUnavailable decides for the group", () => {
+  it("a member asking for maxUnavailable 3 does not restart while the two others of its group (asking for 1) are down", () => {
+    // validator-0b and validator-0c are both down (a crash, a catch-up), each asking for 1.
+    const down = (fingerprint: string | undefined) => ({
+      rollout: {
+        groupFingerprint: fingerprint,
+        templateHash: "t",
+        appliedTemplateHash: "t",
+        ready: false,
+        unreadySince: stamp(0),
+      },
+      conditions: [],
+    });
+    const a = stellarNode("validator-a", {
+      spec: { version: "26.0.1", peerDiscovery: { maxUnavailable: 3 } },
+    });
+    const others = [stellarNode("validator-0b"), stellarNode("validator-0c")];
+    const first = syncResponse(syncRequest(a, { related: [a, ...others] }), OPTIONS);
+    const fingerprint = first.status.rollout?.groupFingerprint;
+    const related = others.map((node) => ({ ...node, status: down(fingerprint) }));
+    const bumped = stellarNode("validator-a", {
+      generation: 2,
+      spec: { version: "27.0.0", peerDiscovery: { maxUnavailable: 3 } },
+      status: first.status as Record<string, unknown>,
+    });
+    const children = observed(first.children);
+    const pending = syncResponse(
+      syncRequest(bumped, { related: [bumped, ...related], children }),
+      OPTIONS,
+    );
+    const settled = { ...bumped, status: pending.status };
+    const response = syncResponse(
+      syncRequest(settled, { related: [settled, ...related], children }),
+      { ...OPTIONS, now: at(60) },
+    );
+    // The group's budget already takes the smallest maxUnavailable of its members
+    // (namespace/group-budgets.ts); the rollout takes the deciding member's own.
+    assert.equal(
+      templateHashOf(statefulSetOf(response)),
+      templateHashOf(statefulSetOf(first)),
+      "validator-a restarts with both other members down: the whole group is down",
+    );
+  });
+});
