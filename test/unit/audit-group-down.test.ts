@@ -70,6 +70,8 @@ describe("audit: a member down while its spec is refused still counts as down", 
   // validator-0b applied its own new template 30 s before a's turn and its pod is not
   // Ready yet (catching up); its spec is refused (Valid=False) in the meantime.
   const restarting = (valid: boolean) => (fingerprint: string | undefined) => ({
+    // It has run a config: it stays a member of the group while refused.
+    configHash: "c".repeat(64),
     rollout: {
       groupFingerprint: fingerprint,
       templateHash: "b-new",
