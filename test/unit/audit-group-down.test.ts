@@ -343,3 +343,63 @@ describe("audit: one member's maxUnavailable decides for the group", () => {
     );
   });
 });
+
+describe("audit: a group that falls apart in one edit", () => {
+  it("at most one of a group's validators restarts when every member's groupSelector stops matching the others (one apply, a typo)", () => {
+    const names = ["a", "b", "c"];
+    const selector = (org: string) => ({
+      peerDiscovery: { groupSelector: { matchLabels: { org } } },
+    });
+    const labelled = (node: KubeObject): KubeObject => {
+      node.metadata.labels = { org: "acme" };
+      return node;
+    };
+    // The group runs: three members selecting org=acme, each synced with the others.
+    const before = names.map((name) => labelled(stellarNode(name, { spec: selector("acme") })));
+    const first = new Map(
+      before.map((node) => [
+        node.metadata.name,
+        syncResponse(syncRequest(node, { related: before }), OPTIONS),
+      ]),
+    );
+    const firstOf = (name: string): StellarNodeSyncResponse => {
+      const response = first.get(name);
+      assert.ok(response);
+      return response;
+    };
+    // One apply changes every member's selector to org=acmee: each now sees a group of one.
+    let nodes = names.map((name) =>
+      labelled(
+        stellarNode(name, {
+          generation: 2,
+          spec: selector("acmee"),
+          status: firstOf(name).status as Record<string, unknown>,
+        }),
+      ),
+    );
+    const applied = new Set<string>();
+    for (const seconds of [0, 60, 120]) {
+      const responses = nodes.map((node) =>
+        syncResponse(
+          syncRequest(node, {
+            related: nodes,
+            children: observed(firstOf(node.metadata.name).children),
+          }),
+          { ...OPTIONS, now: at(seconds) },
+        ),
+      );
+      responses.forEach((response, i) => {
+        const name = names[i] as string;
+        if (
+          templateHashOf(statefulSetOf(response)) !== templateHashOf(statefulSetOf(firstOf(name)))
+        )
+          applied.add(name);
+      });
+      nodes = nodes.map((node, i) => ({ ...node, status: responses[i]?.status }));
+    }
+    assert.ok(
+      applied.size <= 1,
+      `${[...applied].join(", ")} restarted at once (each with a peer list of its own group of one)`,
+    );
+  });
+});
