@@ -403,3 +403,53 @@ describe("audit: a group that falls apart in one edit", () => {
     );
   });
 });
+
+describe("audit: one node holding the whole group", () => {
+  it("the pod template spreads a group's validators over nodes (a node that fails or is deleted takes one, not all)", () => {
+    const nodes = ["a", "b", "c"].map((name) => stellarNode(name));
+    const response = syncResponse(syncRequest(nodes[0] as KubeObject, { related: nodes }), OPTIONS);
+    const template = (
+      statefulSetOf(response)?.["spec"] as {
+        template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
+      }
+    ).template;
+    const group = template.metadata.labels["stellar.org/group"];
+    assert.ok(group);
+    // Each validator has a StatefulSet of its own: the scheduler's default spreading only
+    // spreads the pods of one StatefulSet, so nothing else keeps a group off one node.
+    const spread = (template.spec["topologySpreadConstraints"] ?? []) as {
+      topologyKey: string;
+      labelSelector?: LabelSelector;
+    }[];
+    const affinity = template.spec["affinity"] as
+      | {
+          podAntiAffinity?: {
+            requiredDuringSchedulingIgnoredDuringExecution?: {
+              topologyKey: string;
+              labelSelector?: LabelSelector;
+            }[];
+            preferredDuringSchedulingIgnoredDuringExecution?: {
+              podAffinityTerm: { topologyKey: string; labelSelector?: LabelSelector };
+            }[];
+          };
+        }
+      | undefined;
+    const terms = [
+      ...spread,
+      ...(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+      ...(affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map(
+        (term) => term.podAffinityTerm,
+      ),
+    ];
+    const groupLabels = { "stellar.org/group": group };
+    assert.ok(
+      terms.some(
+        (term) =>
+          term.topologyKey === "kubernetes.io/hostname" &&
+          term.labelSelector !== undefined &&
+          matchesLabelSelector(term.labelSelector, groupLabels),
+      ),
+      "no topology spread or anti-affinity over the group's pods by node",
+    );
+  });
+});
