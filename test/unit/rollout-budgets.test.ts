@@ -134,3 +134,58 @@ describe("group budgets (PodDisruptionBudgets of the namespace decorator)", () =
     );
   });
 });
+
+describe("group budgets follow the labels the pods still carry", () => {
+  const pod = (name: string, group: string, extra: Record<string, unknown> = {}): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${name}-0`,
+      namespace: NS,
+      labels: { "app.kubernetes.io/instance": name, "stellar.org/group": group },
+      ...extra,
+    },
+  });
+  const budgetsWithPods = (nodes: readonly KubeObject[], pods: readonly KubeObject[]) => {
+    const request = namespaceRequest(nodes);
+    const related = request.related as Record<string, unknown>;
+    related["Pod.v1"] = Object.fromEntries(pods.map((p) => [`${NS}/${p.metadata.name}`, p]));
+    return syncNamespace(request, OPTIONS).response.attachments.filter(
+      (attachment) => attachment.kind === "PodDisruptionBudget",
+    );
+  };
+
+  it("keeps a budget for a value only a waiting pod still carries, at its member's maxUnavailable", () => {
+    const a = stellarNode("a", { spec: { peerDiscovery: { maxUnavailable: 2 } } });
+    const [current] = budgetsOf([a]);
+    assert.ok(current);
+    const old = "testnet-0123456789abcdef";
+    const budgets = budgetsWithPods([a], [pod("a", old)]);
+    assert.deepEqual(
+      budgets.map((b) => [b.metadata.name, maxUnavailableOf(b)]),
+      [
+        [current.metadata.name, 2],
+        [`stellar-group-${old}`, 2],
+      ].sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
+    );
+  });
+
+  it("pods being deleted, of members that ask nothing, or with a foreign value change nothing", () => {
+    const a = stellarNode("a", { spec: { peerDiscovery: { maxUnavailable: 2 } } });
+    const [current] = budgetsOf([a]);
+    assert.ok(current);
+    const value = (current.metadata.labels as Record<string, string>)["stellar.org/group"] ?? "";
+    const budgets = budgetsWithPods(
+      [a],
+      [
+        pod("gone", "testnet-0123456789abcdef", { deletionTimestamp: "2026-11-23T11:00:00Z" }),
+        pod("leaving", value),
+        pod("odd", "not a group value"),
+      ],
+    );
+    assert.deepEqual(
+      budgets.map((b) => [b.metadata.name, maxUnavailableOf(b)]),
+      [[current.metadata.name, 2]],
+    );
+  });
+});
