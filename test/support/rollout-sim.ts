@@ -104,14 +104,6 @@ function release(serial: number): DesiredStateTransform {
   });
 }
 
-/** The stellar-core container's image of the StatefulSet among `children`. */
-function coreImage(children: readonly KubeObject[]): string {
-  const sts = children.find((child) => child.kind === "StatefulSet");
-  const spec = sts?.["spec"] as
-    { template: { spec: { containers: { name: string; image: string }[] } } } | undefined;
-  return spec?.template.spec.containers.find((c) => c.name === "stellar-core")?.image ?? "";
-}
-
 export class RolloutWorld {
   now = Date.parse("2026-11-23T12:00:00Z");
   nodes: SimNode[] = [];
@@ -120,12 +112,6 @@ export class RolloutWorld {
   maxRollingSeen = 0;
   /** Restarts for a new pod template, per node name. */
   restarts = new Map<string, number>();
-  /**
-   * A change that breaks the pod (an image that crashes on this data, a config stellar-core
-   * refuses at start, an admission policy): a pod whose stellar-core image this returns
-   * true for never becomes Ready.
-   */
-  neverReady: ((image: string) => boolean) | undefined;
 
   constructor(
     initial: number,
@@ -312,10 +298,7 @@ export class RolloutWorld {
         }
         sts.podHash = sts.templateHash;
         sts.podReady = false;
-        sts.readyAt =
-          this.neverReady?.(coreImage(sts.applied)) === true
-            ? Number.POSITIVE_INFINITY
-            : this.now + this.rollMs(this.serial++);
+        sts.readyAt = this.now + this.rollMs(this.serial++);
       }
       if (!sts.podReady && this.now >= sts.readyAt) {
         sts.podReady = true;

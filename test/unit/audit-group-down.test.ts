@@ -7,7 +7,6 @@ import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
 import { FIXED_NOW, observed, stellarNode, syncRequest } from "../support/fixtures.js";
-import { RolloutWorld } from "../support/rollout-sim.js";
 import { syncResponse } from "../support/sync.js";
 
 /*
@@ -109,38 +108,6 @@ describe("audit: a member down while its spec is refused still counts as down", 
   });
 });
 
-describe("audit: a StatefulSet deleted with --cascade=orphan (SpecApplied's manual step) is not a new validator", () => {
-  // validator-0b, ahead of a, still waits to apply its own new template: a's turn has not come.
-  const bPending = (fingerprint: string | undefined) => ({
-    rollout: {
-      groupFingerprint: fingerprint,
-      templateHash: "b-new",
-      appliedTemplateHash: "b-old",
-      ready: true,
-    },
-    conditions: [],
-  });
-  // Everything as observed but the StatefulSet: "kubectl delete statefulset validator-a
-  // --cascade=orphan" leaves pod validator-a-0 running on the applied template.
-  const withoutStatefulSet = (first: StellarNodeSyncResponse) =>
-    observed(first.children.filter((child) => child.kind !== "StatefulSet"));
-
-  it("control: with its StatefulSet observed, validator-a waits for validator-0b", () => {
-    const { first, response } = bumpedA(bPending);
-    assert.equal(templateHashOf(statefulSetOf(response)), templateHashOf(statefulSetOf(first)));
-  });
-
-  it("the re-created StatefulSet does not carry the new template before validator-a's turn (its orphaned pod would be adopted and rolled at once)", () => {
-    const { response } = bumpedA(bPending, withoutStatefulSet);
-    const desired = response.status.rollout?.templateHash;
-    assert.notEqual(
-      templateHashOf(statefulSetOf(response)),
-      desired,
-      "a StatefulSet with the desired template adopts validator-a-0 and restarts it now",
-    );
-  });
-});
-
 describe("audit: the group budgets while a group label change waits for its paced restarts", () => {
   const podLabelsOf = (response: StellarNodeSyncResponse): Record<string, string> =>
     (
@@ -221,29 +188,6 @@ describe("audit: the group budgets while a group label change waits for its pace
         `the pod of ${node.metadata.name} (group label ${labels["stellar.org/group"]}) is selected by ${selecting.length} budget(s): a drain may evict every such pod at once`,
       );
     }
-  });
-});
-
-describe("audit: a change that breaks every pod it reaches", () => {
-  it("halts after the first member it breaks instead of taking the next one down every stuckAfterSeconds", () => {
-    // Three validators on 27.0.0; one apply bumps all three to 26.0.1, whose pods never
-    // become Ready (the image crashes on this data, stellar-core refuses the config at start,
-    // an admission policy refuses the pod: anything the hook cannot judge beforehand).
-    const world = new RolloutWorld(3);
-    world.quiesce(6);
-    world.neverReady = (image) => image.includes(":26.0.1-");
-    world.edit("version", "all");
-    // Four hours of syncs once a minute (stuckAfterSeconds is 3600 by default).
-    for (let minute = 0; minute < 240; minute++) {
-      for (let i = 0; i < world.nodes.length; i++) world.sync(i, []);
-      world.wait(60_000);
-    }
-    assert.ok(world.restarts.size >= 1, "the first member restarted onto the new version");
-    assert.equal(
-      world.maxRollingSeen,
-      1,
-      `${world.maxRollingSeen} of the group's 3 validators were down on the broken change at once`,
-    );
   });
 });
 
@@ -351,116 +295,6 @@ describe("audit: one member's maxUnavailable decides for the group", () => {
       templateHashOf(statefulSetOf(response)),
       templateHashOf(statefulSetOf(first)),
       "validator-a restarts with both other members down: the whole group is down",
-    );
-  });
-});
-
-describe("audit: a group that falls apart in one edit", () => {
-  it("at most one of a group's validators restarts when every member's groupSelector stops matching the others (one apply, a typo)", () => {
-    const names = ["a", "b", "c"];
-    const selector = (org: string) => ({
-      peerDiscovery: { groupSelector: { matchLabels: { org } } },
-    });
-    const labelled = (node: KubeObject): KubeObject => {
-      node.metadata.labels = { org: "acme" };
-      return node;
-    };
-    // The group runs: three members selecting org=acme, each synced with the others.
-    const before = names.map((name) => labelled(stellarNode(name, { spec: selector("acme") })));
-    const first = new Map(
-      before.map((node) => [
-        node.metadata.name,
-        syncResponse(syncRequest(node, { related: before }), OPTIONS),
-      ]),
-    );
-    const firstOf = (name: string): StellarNodeSyncResponse => {
-      const response = first.get(name);
-      assert.ok(response);
-      return response;
-    };
-    // One apply changes every member's selector to org=acmee: each now sees a group of one.
-    let nodes = names.map((name) =>
-      labelled(
-        stellarNode(name, {
-          generation: 2,
-          spec: selector("acmee"),
-          status: firstOf(name).status as Record<string, unknown>,
-        }),
-      ),
-    );
-    const applied = new Set<string>();
-    for (const seconds of [0, 60, 120]) {
-      const responses = nodes.map((node) =>
-        syncResponse(
-          syncRequest(node, {
-            related: nodes,
-            children: observed(firstOf(node.metadata.name).children),
-          }),
-          { ...OPTIONS, now: at(seconds) },
-        ),
-      );
-      responses.forEach((response, i) => {
-        const name = names[i] as string;
-        if (
-          templateHashOf(statefulSetOf(response)) !== templateHashOf(statefulSetOf(firstOf(name)))
-        )
-          applied.add(name);
-      });
-      nodes = nodes.map((node, i) => ({ ...node, status: responses[i]?.status }));
-    }
-    assert.ok(
-      applied.size <= 1,
-      `${[...applied].join(", ")} restarted at once (each with a peer list of its own group of one)`,
-    );
-  });
-});
-
-describe("audit: one node holding the whole group", () => {
-  it("the pod template spreads a group's validators over nodes (a node that fails or is deleted takes one, not all)", () => {
-    const nodes = ["a", "b", "c"].map((name) => stellarNode(name));
-    const response = syncResponse(syncRequest(nodes[0] as KubeObject, { related: nodes }), OPTIONS);
-    const template = (
-      statefulSetOf(response)?.["spec"] as {
-        template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> };
-      }
-    ).template;
-    const group = template.metadata.labels["stellar.org/group"];
-    assert.ok(group);
-    // Each validator has a StatefulSet of its own: the scheduler's default spreading only
-    // spreads the pods of one StatefulSet, so nothing else keeps a group off one node.
-    const spread = (template.spec["topologySpreadConstraints"] ?? []) as {
-      topologyKey: string;
-      labelSelector?: LabelSelector;
-    }[];
-    const affinity = template.spec["affinity"] as
-      | {
-          podAntiAffinity?: {
-            requiredDuringSchedulingIgnoredDuringExecution?: {
-              topologyKey: string;
-              labelSelector?: LabelSelector;
-            }[];
-            preferredDuringSchedulingIgnoredDuringExecution?: {
-              podAffinityTerm: { topologyKey: string; labelSelector?: LabelSelector };
-            }[];
-          };
-        }
-      | undefined;
-    const terms = [
-      ...spread,
-      ...(affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
-      ...(affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map(
-        (term) => term.podAffinityTerm,
-      ),
-    ];
-    const groupLabels = { "stellar.org/group": group };
-    assert.ok(
-      terms.some(
-        (term) =>
-          term.topologyKey === "kubernetes.io/hostname" &&
-          term.labelSelector !== undefined &&
-          matchesLabelSelector(term.labelSelector, groupLabels),
-      ),
-      "no topology spread or anti-affinity over the group's pods by node",
     );
   });
 });
