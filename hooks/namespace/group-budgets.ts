@@ -3,7 +3,7 @@ import { compareText } from "../kube/keys.js";
 import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
+import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
 import { NetworkSchema, PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
 import { networkPassphrase } from "../stellar/networks.js";
 
@@ -23,11 +23,8 @@ export function groupBudgetName(group: string): string {
  *   (discovery/group-label.ts), of which a pod carries exactly one value, so budgets never
  *   overlap (the Eviction API refuses to evict a pod under two). Members that disagree on
  *   their scope or selector get different values, so different budgets.
- * - The label is on the pod template: a validator whose group changes keeps its old label
- *   until its paced restart, and its old budget with it: a value still on a running pod
- *   keeps its budget even when no member's spec gives it any more (one apply that changes
- *   every member's groupSelector would otherwise leave every waiting pod unprotected for
- *   the whole rollout). Such a pod's member asks its own maxUnavailable for it.
+ * - The label is on the pod template: a validator whose group changes keeps its old label,
+ *   and its old budget while others still have it, until its paced restart.
  * - maxUnavailable is the smallest any member of the group asks for (the safe side when
  *   members disagree); suspended members (no pod) and members being deleted ask nothing.
  * - `unhealthyPodEvictionPolicy: AlwaysAllow`: a pod that is not Ready can always be
@@ -41,19 +38,12 @@ export function groupBudgetName(group: string): string {
  */
 export function groupBudgets(related: unknown, namespace: string): KubeObject[] {
   const groups = new Map<string, number>();
-  const ask = (group: string, maxUnavailable: number): void => {
-    const budget = groups.get(group);
-    groups.set(group, budget === undefined ? maxUnavailable : Math.min(budget, maxUnavailable));
-  };
-  const members = groupMembers(related, namespace);
-  for (const member of members) ask(member.group, member.maxUnavailable);
-  const byName = new Map(members.map((member) => [member.name, member]));
-  for (const pod of groupPods(related, namespace)) {
-    const member = pod.member === undefined ? undefined : byName.get(pod.member);
-    // A pod of a member that asks nothing (suspended, being deleted) changes no budget the
-    // members ask for; alone under its value it gets the default, 1 (the safe side).
-    if (member === undefined && groups.has(pod.group)) continue;
-    ask(pod.group, member?.maxUnavailable ?? 1);
+  for (const member of groupMembers(related, namespace)) {
+    const budget = groups.get(member.group);
+    groups.set(
+      member.group,
+      budget === undefined ? member.maxUnavailable : Math.min(budget, member.maxUnavailable),
+    );
   }
   return [...groups.keys()].sort(compareText).map((group) => ({
     apiVersion: "policy/v1",
@@ -77,40 +67,9 @@ export function groupBudgets(related: unknown, namespace: string): KubeObject[] 
 }
 
 interface GroupMember {
-  name: string;
   group: string;
   maxUnavailable: number;
 }
-
-interface GroupPod {
-  group: string;
-  /** The StellarNode it runs for (its app.kubernetes.io/instance label). */
-  member: string | undefined;
-}
-
-/** The running pods of `namespace` with a group label, not being deleted (they are going). */
-function groupPods(related: unknown, namespace: string): GroupPod[] {
-  const pods = isRecord(related) ? related[GROUP_KEYS.Pod] : undefined;
-  if (!isRecord(pods)) return [];
-  const out: GroupPod[] = [];
-  for (const object of Object.values(pods)) {
-    if (!isRecord(object) || !isRecord(object["metadata"])) continue;
-    const { metadata } = object;
-    if ((metadata["namespace"] ?? namespace) !== namespace) continue;
-    if (metadata["deletionTimestamp"] !== undefined && metadata["deletionTimestamp"] !== null) {
-      continue;
-    }
-    const labels = isRecord(metadata["labels"]) ? metadata["labels"] : {};
-    const group = labels[LABEL_GROUP];
-    const instance = labels[LABEL_INSTANCE];
-    if (typeof group !== "string" || !GROUP_VALUE.test(group)) continue;
-    out.push({ group, member: typeof instance === "string" ? instance : undefined });
-  }
-  return out;
-}
-
-/** A value groupLabelValue makes: the network's letters, a dash, 16 hex digits. */
-const GROUP_VALUE = /^[a-z0-9]{1,40}-[0-9a-f]{16}$/;
 
 /**
  * The running validators of `namespace` with the group label their pods get, computed as
@@ -133,7 +92,6 @@ function groupMembers(related: unknown, namespace: string): GroupMember[] {
     if (!network.success || !discovery.success) continue;
     const custom = spec["customNetworkPassphrase"];
     members.push({
-      name: typeof metadata["name"] === "string" ? metadata["name"] : "",
       group: groupLabelValue({
         network: network.data,
         networkPassphrase: networkPassphrase(

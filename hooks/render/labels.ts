@@ -1,5 +1,5 @@
 export const LABEL_NAME = "app.kubernetes.io/name";
-export const LABEL_INSTANCE = "app.kubernetes.io/instance";
+const LABEL_INSTANCE = "app.kubernetes.io/instance";
 export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 const LABEL_NETWORK = "stellar.org/network";

@@ -151,17 +151,7 @@ describe("audit: the group budgets while a group label change waits for its pace
       assert.equal(response.status.pendingRestart, true, `${node.metadata.name} waits`);
       return { node: { ...node, status: response.status }, response };
     });
-    // The namespace decorator's sync with the members as they now are, and their pods
-    // (which carry the labels of the template each StatefulSet keeps).
-    const pods = after.map(({ node, response }) => ({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `${node.metadata.name}-0`,
-        namespace: "stellar",
-        labels: podLabelsOf(response),
-      },
-    }));
+    // The namespace decorator's sync with the members as they now are.
     const request: DecoratorSyncRequest = {
       object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "stellar", uid: "uid-ns" } },
       attachments: { "ConfigMap.v1": {}, "PodDisruptionBudget.policy/v1": {} },
@@ -170,7 +160,6 @@ describe("audit: the group budgets while a group label change waits for its pace
           after.map(({ node }) => [`stellar/${node.metadata.name}`, node]),
         ),
         "ConfigMap.v1": {},
-        "Pod.v1": Object.fromEntries(pods.map((pod) => [`stellar/${pod.metadata.name}`, pod])),
       },
       finalizing: false,
     };

@@ -86,7 +86,7 @@ describe("namespace hooks contract (fastify.inject)", () => {
     assert.match(metrics, /stellar_peers_hook_requests_total\{hook="namespace-sync",code="200"\}/);
   });
 
-  it("customize asks for the namespace's StellarNodes, ConfigMaps named stellar-peers and pods with a group label", async () => {
+  it("customize asks for the namespace's StellarNodes and ConfigMaps named stellar-peers", async () => {
     const reply = await post("/namespace/customize", requestFile("namespace-customize.json"));
     assert.equal(reply.statusCode, 200);
     assert.deepEqual(reply.json(), {
@@ -97,12 +97,6 @@ describe("namespace hooks contract (fastify.inject)", () => {
           resource: "configmaps",
           namespace: "stellar",
           names: ["stellar-peers"],
-        },
-        {
-          apiVersion: "v1",
-          resource: "pods",
-          namespace: "stellar",
-          labelSelector: { matchExpressions: [{ key: "stellar.org/group", operator: "Exists" }] },
         },
       ],
     });

@@ -465,17 +465,11 @@ describe("namespace summary: a ConfigMap stellar-peers someone else owns", () =>
 });
 
 describe("namespace customize", () => {
-  it("asks for the namespace's StellarNodes, any ConfigMap stellar-peers there and the pods with a group label", () => {
+  it("asks for the namespace's StellarNodes and any ConfigMap stellar-peers there", () => {
     assert.deepEqual(customizeNamespace({ parent: request().object }), {
       relatedResources: [
         { apiVersion: "stellar.org/v1alpha1", resource: "stellarnodes", namespace: NS },
         { apiVersion: "v1", resource: "configmaps", namespace: NS, names: ["stellar-peers"] },
-        {
-          apiVersion: "v1",
-          resource: "pods",
-          namespace: NS,
-          labelSelector: { matchExpressions: [{ key: "stellar.org/group", operator: "Exists" }] },
-        },
       ],
     });
   });
