@@ -86,8 +86,7 @@ export const MAX_RESYNC_SECONDS = 300;
  *  3. no member ranked before it still waits to apply its own new template (one at a
  *     time, in the group's order);
  *  4. fewer than maxUnavailable other members are unready.
- * Invalid members (their children are frozen) never wait or hold the others back by their
- * own template, but count as down while unready; members unready for longer than
+ * Invalid members (their children are frozen) and members unready for longer than
  * stuckAfterSeconds do not block anyone. test/unit/rollout-safety.test.ts checks, over
  * generated event sequences with stale reads, that no more than maxUnavailable members are
  * ever rolling at once.
@@ -131,6 +130,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const unavailable: string[] = [];
   let soonestStuck = Number.POSITIVE_INFINITY;
   for (const member of input.others) {
+    if (!member.valid) continue;
     const unreadyFor =
       member.ready || member.unreadySince === undefined
         ? 0
@@ -141,11 +141,6 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       unavailable.push(member.key);
       if (member.earlier) nearestEarlierDown = member;
     }
-    // An invalid member's children are frozen: it applies nothing, so it never holds the
-    // others back by its fingerprint or its pending template. A pod of it that is down
-    // (restarting onto a template it applied before its spec was refused, crashing) is
-    // down all the same, and counts above.
-    if (!member.valid) continue;
     if (!member.published || member.groupFingerprint !== input.groupFingerprint) {
       unpublished ??= member;
     } else if (member.earlier && member.pending) {

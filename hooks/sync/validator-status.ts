@@ -3,7 +3,6 @@ import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
 import { isRecord, type KubeObject } from "../kube/objects.js";
 import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import type { ObservedState } from "./observed-state.js";
-import { rfc3339 } from "../kube/time.js";
 import { readyCondition } from "./readiness.js";
 
 export interface ValidatorStatusInput {
@@ -60,43 +59,21 @@ export function refusedStatus(
   observed: ObservedState,
   now: Date,
 ): StellarNodeStatus {
-  const { observedGeneration: _generation, conditions, rollout, ...carried } = observed.status;
+  const { observedGeneration: _generation, conditions, ...carried } = observed.status;
   const spec = parent["spec"];
   const suspended = isRecord(spec) && spec["suspended"] === true;
-  const ready = readyCondition(parent.metadata.name, observed.statefulSet, suspended);
   return {
     ...carried,
-    ...(rollout === undefined
-      ? {}
-      : { rollout: refusedReadiness(rollout, ready.status === "True", observed, now) }),
     conditions: mergeConditions(
       conditions,
-      [{ type: "Valid", status: "False", reason: refusal.reason, message: refusal.message }, ready],
+      [
+        { type: "Valid", status: "False", reason: refusal.reason, message: refusal.message },
+        readyCondition(parent.metadata.name, observed.statefulSet, suspended),
+      ],
       now,
       parent.metadata.generation,
     ),
   };
-}
-
-/**
- * status.rollout of a refused member, its readiness kept current: its children are frozen,
- * so it applies nothing, but the others count it as down while its pod is not Ready on the
- * template its StatefulSet carries (rollout/decide.ts), so that must not be a stale
- * figure from before the refusal in either direction.
- */
-function refusedReadiness(
-  rollout: NonNullable<ObservedState["status"]["rollout"]>,
-  podReady: boolean,
-  observed: ObservedState,
-  now: Date,
-): NonNullable<StellarNodeStatus["rollout"]> {
-  const { unreadySince, ...rest } = rollout;
-  const ready =
-    podReady &&
-    (rollout.appliedTemplateHash === undefined ||
-      rollout.appliedTemplateHash === observed.appliedTemplateHash);
-  const since = ready ? undefined : (unreadySince ?? rfc3339(now));
-  return { ...rest, ready, ...(since === undefined ? {} : { unreadySince: since }) };
 }
 
 function specAppliedCondition(manualSteps: readonly string[]): ConditionInput {

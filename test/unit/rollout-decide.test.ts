@@ -185,15 +185,6 @@ describe("quorum-safe rollout rule", () => {
     );
   });
 
-  it("an invalid member whose pod is down counts as down (it restarted before its spec was refused)", () => {
-    const down = [member("ns/a", { valid: false, ready: false, unreadySince: secondsAgo(30) })];
-    const decision = decideRollout(input({ others: down }));
-    assert.equal(decision.applyDesired, false);
-    assert.equal(decision.waitingFor, "ns/a");
-    const stuck = [member("ns/a", { valid: false, ready: false, unreadySince: secondsAgo(601) })];
-    assert.equal(decideRollout(input({ others: stuck })).applyDesired, true, "unless stuck");
-  });
-
   it("takes the smallest maxUnavailable any member asks for, as the group's budget does", () => {
     const down = [
       member("ns/a", { ready: false, unreadySince: secondsAgo(30), maxUnavailable: 1 }),
