@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { matchesLabelSelector, type LabelSelector } from "../../hooks/kube/label-selector.js";
 import type { KubeObject } from "../../hooks/kube/objects.js";
-import type { DecoratorSyncRequest } from "../../hooks/metacontroller/decorator-hooks.js";
-import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
 import { FIXED_NOW, observed, stellarNode, syncRequest } from "../support/fixtures.js";
@@ -64,121 +61,6 @@ function bumpedA(
   );
   return { first, response };
 }
-
-describe("audit: a member down while its spec is refused still counts as down", () => {
-  // validator-0b applied its own new template 30 s before a's turn and its pod is not
-  // Ready yet (catching up); its spec is refused (Valid=False) in the meantime.
-  const restarting = (valid: boolean) => (fingerprint: string | undefined) => ({
-    // It has run a config: it stays a member of the group while refused.
-    configHash: "c".repeat(64),
-    rollout: {
-      groupFingerprint: fingerprint,
-      templateHash: "b-new",
-      appliedTemplateHash: "b-new",
-      ready: false,
-      unreadySince: stamp(30),
-    },
-    conditions: valid
-      ? []
-      : [
-          {
-            type: "Valid",
-            status: "False",
-            reason: "InvalidSpec",
-            message: "spec.validatorConfig.history: a typo",
-            lastTransitionTime: stamp(40),
-          },
-        ],
-  });
-
-  it("control: a valid member that is restarting makes the next one wait (maxUnavailable 1)", () => {
-    const { first, response } = bumpedA(restarting(true));
-    assert.equal(response.status.pendingRestart, true);
-    assert.equal(templateHashOf(statefulSetOf(response)), templateHashOf(statefulSetOf(first)));
-  });
-
-  it("a refused member whose pod is down blocks the next restart as well", () => {
-    const { first, response } = bumpedA(restarting(false));
-    assert.equal(
-      templateHashOf(statefulSetOf(response)),
-      templateHashOf(statefulSetOf(first)),
-      "validator-a must keep its applied template while validator-0b is down",
-    );
-    assert.equal(response.status.pendingRestart, true);
-  });
-});
-
-describe("audit: the group budgets while a group label change waits for its paced restarts", () => {
-  const podLabelsOf = (response: StellarNodeSyncResponse): Record<string, string> =>
-    (
-      statefulSetOf(response)?.["spec"] as {
-        template: { metadata: { labels: Record<string, string> } };
-      }
-    ).template.metadata.labels;
-  const labelled = (node: KubeObject): KubeObject => {
-    node.metadata.labels = { org: "acme" };
-    return node;
-  };
-
-  it("every running pod is still selected by a budget after every member's groupSelector is edited in one apply", () => {
-    const names = ["a", "b", "c"];
-    // The group runs: each synced once with the others related, its children observed.
-    const before = names.map((name) => labelled(stellarNode(name)));
-    const running = new Map(
-      before.map((node) => {
-        const first = syncResponse(syncRequest(node, { related: before }), OPTIONS);
-        return [node.metadata.name, first] as const;
-      }),
-    );
-    // One apply adds the same groupSelector to every member (a new group label value).
-    const edited = names.map((name) =>
-      labelled(
-        stellarNode(name, {
-          generation: 2,
-          spec: { peerDiscovery: { groupSelector: { matchLabels: { org: "acme" } } } },
-          status: running.get(name)?.status as Record<string, unknown>,
-        }),
-      ),
-    );
-    // Each member's sync: the new template (new group label) waits for its turn.
-    const after = edited.map((node) => {
-      const first = running.get(node.metadata.name);
-      assert.ok(first);
-      const response = syncResponse(
-        syncRequest(node, { related: edited, children: observed(first.children) }),
-        OPTIONS,
-      );
-      assert.equal(response.status.pendingRestart, true, `${node.metadata.name} waits`);
-      return { node: { ...node, status: response.status }, response };
-    });
-    // The namespace decorator's sync with the members as they now are.
-    const request: DecoratorSyncRequest = {
-      object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "stellar", uid: "uid-ns" } },
-      attachments: { "ConfigMap.v1": {}, "PodDisruptionBudget.policy/v1": {} },
-      related: {
-        "StellarNode.stellar.org/v1alpha1": Object.fromEntries(
-          after.map(({ node }) => [`stellar/${node.metadata.name}`, node]),
-        ),
-        "ConfigMap.v1": {},
-      },
-      finalizing: false,
-    };
-    const budgets = syncNamespace(request, OPTIONS).response.attachments.filter(
-      (attachment) => attachment.kind === "PodDisruptionBudget",
-    );
-    for (const { node, response } of after) {
-      const labels = podLabelsOf(response);
-      const selecting = budgets.filter((budget) =>
-        matchesLabelSelector((budget["spec"] as { selector: LabelSelector }).selector, labels),
-      );
-      assert.equal(
-        selecting.length,
-        1,
-        `the pod of ${node.metadata.name} (group label ${labels["stellar.org/group"]}) is selected by ${selecting.length} budget(s): a drain may evict every such pod at once`,
-      );
-    }
-  });
-});
 
 describe("audit: the stuck clock of a member that restarts for the rollout", () => {
   const notReady = {
