@@ -1,7 +1,11 @@
 import { isDns1123Label, stellarNodeNameProblem } from "../kube/names.js";
 import { isRecord } from "../kube/objects.js";
 import { GROUP_KEYS, STELLAR_NODE_API_VERSION } from "../metacontroller/group-keys.js";
-import { NetworkSchema, NodeTypeSchema } from "../spec/stellar-node-spec.js";
+import {
+  DEFAULT_PEER_DISCOVERY,
+  NetworkSchema,
+  NodeTypeSchema,
+} from "../spec/stellar-node-spec.js";
 import { readMemberStatus, type MemberStatusFields } from "../spec/stellar-node-status.js";
 import { networkPassphrase } from "../stellar/networks.js";
 import { DEFAULT_PEER_PORT } from "../stellar/peer-address.js";
@@ -50,6 +54,11 @@ export interface PeerCandidate {
   externalNodePort: number | undefined;
   /** The node port its external NodePort Service holds (status.externalAddress `:31234`). */
   allocatedNodePort: number | undefined;
+  /**
+   * spec.peerDiscovery.maxUnavailable (its default when unset or refused): the rollout takes
+   * the smallest any member asks for, as the group's budget does.
+   */
+  maxUnavailable?: number | undefined;
   /** Undefined until the node's own sync has published a status. */
   published: PublishedRollout | undefined;
   /** What the automatic quorum reads of it (quorum-facts.ts). */
@@ -117,6 +126,7 @@ export const RELATED_NODE_PROJECTION: NodeProjection = {
       nested: {
         validatorConfig: { keep: ["peerPort", "seedSecretRef", ...QUORUM_SPEC_FIELDS] },
         externalPeering: { keep: ["nodePort"] },
+        peerDiscovery: { keep: ["maxUnavailable"] },
       },
     },
     status: {
@@ -215,6 +225,7 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
         : undefined,
     externalNodePort: readNodePort(spec["externalPeering"]),
     allocatedNodePort: readAllocatedNodePort(object["status"]),
+    maxUnavailable: readMaxUnavailable(spec["peerDiscovery"]),
     published: status === undefined ? undefined : readPublished(status),
     quorum: readQuorumFacts(spec, status),
   };
@@ -223,6 +234,14 @@ function toCandidate(object: unknown, defaultNamespace: string): PeerCandidate |
 function readNodePort(external: unknown): number | undefined {
   const nodePort = isRecord(external) ? external["nodePort"] : undefined;
   return typeof nodePort === "number" && Number.isInteger(nodePort) ? nodePort : undefined;
+}
+
+/** Its maxUnavailable; the default (1) when it sets none or one the schema refuses. */
+function readMaxUnavailable(discovery: unknown): number {
+  const value = isRecord(discovery) ? discovery["maxUnavailable"] : undefined;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1
+    ? value
+    : DEFAULT_PEER_DISCOVERY.maxUnavailable;
 }
 
 function readAllocatedNodePort(status: unknown): number | undefined {

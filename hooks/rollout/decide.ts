@@ -13,6 +13,8 @@ export interface MemberState {
   ready: boolean;
   /** Since when it has been unready: its published unreadySince, or its creation time. */
   unreadySince: string | undefined;
+  /** Its spec.peerDiscovery.maxUnavailable (undefined: not readable, it asks nothing). */
+  maxUnavailable?: number | undefined;
 }
 
 export interface RolloutInput {
@@ -91,6 +93,12 @@ export const MAX_RESYNC_SECONDS = 300;
  */
 export function decideRollout(input: RolloutInput): RolloutDecision {
   const { now, desiredTemplateHash: desired } = input;
+  // The smallest any member of the group asks for, as the group's budget takes it
+  // (namespace/group-budgets.ts): one member asking for more never decides for the others.
+  const maxUnavailable = Math.min(
+    input.maxUnavailable,
+    ...input.others.map((member) => member.maxUnavailable ?? Number.POSITIVE_INFINITY),
+  );
   if (
     input.appliedTemplateHash === undefined ||
     input.appliedTemplateHash === desired ||
@@ -150,17 +158,17 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   // when the member ahead applied its template would be one more status write per member,
   // spread in time, each waking the whole group.
   const ahead =
-    earlierPending ?? (unavailable.length >= input.maxUnavailable ? nearestEarlierDown : undefined);
+    earlierPending ?? (unavailable.length >= maxUnavailable ? nearestEarlierDown : undefined);
   if (ahead !== undefined) {
     return wait(current, pendingSince, ahead.key, resyncFor(soonestStuck), {
       reason: "WaitingForGroup",
-      message: `waiting for ${ahead.key}, ahead in the group's order, to go first: to restart with its own new pod template, if it has one, and be Ready (the group restarts one validator at a time in this order, and at most ${input.maxUnavailable} may be down at once: spec.peerDiscovery.maxUnavailable)`,
+      message: `waiting for ${ahead.key}, ahead in the group's order, to go first: to restart with its own new pod template, if it has one, and be Ready (the group restarts one validator at a time in this order, and at most ${maxUnavailable} may be down at once: the smallest spec.peerDiscovery.maxUnavailable of its members)`,
     });
   }
-  if (unavailable.length >= input.maxUnavailable) {
+  if (unavailable.length >= maxUnavailable) {
     return wait(current, pendingSince, unavailable[0], resyncFor(soonestStuck), {
       reason: "WaitingForGroup",
-      message: `waiting: ${unavailable.join(", ")} not Ready, and at most ${input.maxUnavailable} validator(s) of the group may be down at once (spec.peerDiscovery.maxUnavailable)`,
+      message: `waiting: ${unavailable.join(", ")} not Ready, and at most ${maxUnavailable} validator(s) of the group may be down at once (the smallest spec.peerDiscovery.maxUnavailable of its members)`,
     });
   }
   return applied(desired);

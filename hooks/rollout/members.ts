@@ -20,6 +20,7 @@ export function memberStates(self: PeerSelf, members: readonly PeerCandidate[]):
       // A member that published a status without a valid unreadySince counts as unready
       // since now (it blocks), never as unready since its creation (stuck, blocking nobody).
       unreadySince: published === undefined ? member.creationTimestamp : published.unreadySince,
+      maxUnavailable: member.maxUnavailable,
     };
   });
 }

@@ -515,7 +515,7 @@ export const PeerDiscoverySchema = z
     }),
     maxUnavailable: z.int().min(1).default(1).meta({
       description:
-        "At most this many validators of the group may be down at once for pod-template changes (peers, config, image, anything else), and for voluntary evictions (the group's PodDisruptionBudget).",
+        "At most this many validators of the group may be down at once for pod-template changes (peers, config, image, anything else), and for voluntary evictions (the group's PodDisruptionBudget). Members that ask for different values get the smallest.",
     }),
     settleSeconds: z.int().min(0).max(3600).default(15).meta({
       description:

@@ -90,9 +90,19 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
   // StatefulSet. In the sync that applies a new template the old pod still looks Ready.
   const runsAppliedTemplate =
     ready.status === "True" && observed.appliedTemplateHash === decision.appliedTemplateHash;
+  // A restart this sync starts is a new unavailability: its stuck clock starts now, also
+  // for a pod that was unready already (catching up after a crash). Carried over, a member
+  // that restarts after 59 minutes unready would count as stuck a minute into its restart,
+  // and the next member would restart during it.
+  const startsRestart =
+    runsPod &&
+    observed.appliedTemplateHash !== decision.appliedTemplateHash &&
+    previous.rollout?.appliedTemplateHash !== decision.appliedTemplateHash;
   const unreadySince = runsAppliedTemplate
     ? undefined
-    : (previous.rollout?.unreadySince ?? rfc3339(now));
+    : startsRestart
+      ? rfc3339(now)
+      : (previous.rollout?.unreadySince ?? rfc3339(now));
   const restart = restartsOnAppliedTemplate({
     applies: runsPod && observed.appliedTemplateHash !== decision.appliedTemplateHash,
     ready,

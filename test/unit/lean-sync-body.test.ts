@@ -42,9 +42,17 @@ const nodeArb = fc.record({
   extra: fc.jsonValue({ maxDepth: 3 }),
   suspended: fc.oneof(fc.boolean(), fc.constant("yes")),
   peerPort: fc.oneof(fc.integer({ min: 1, max: 65535 }), fc.constant("11625")),
+  // The rollout takes the group's smallest (rollout/decide.ts); values the schema refuses too.
+  maxUnavailable: fc.oneof(
+    fc.integer({ min: 1, max: 5 }),
+    fc.constantFrom("3", 3.5, 0, -1, null, [2], {}),
+  ),
 });
 
-type NodeShape = typeof nodeArb extends fc.Arbitrary<infer T> ? T : never;
+type NodeShape = Omit<
+  typeof nodeArb extends fc.Arbitrary<infer T> ? T : never,
+  "maxUnavailable"
+> & { maxUnavailable?: unknown };
 
 function requestText(nodes: NodeShape[], indent: number): string {
   const objects = nodes.map((n) => {
@@ -60,6 +68,11 @@ function requestText(nodes: NodeShape[], indent: number): string {
       },
       spec: { externalPeering: { type: "NodePort", nodePort: 31000, hostname: n.note } },
     });
+    (node["spec"] as Record<string, unknown>)["peerDiscovery"] = {
+      maxUnavailable: n.maxUnavailable,
+      settleSeconds: 5,
+      note: n.note,
+    };
     (node["spec"] as Record<string, unknown>)["network"] = n.network;
     (node["spec"] as Record<string, unknown>)["suspended"] = n.suspended;
     node.metadata.annotations = {

@@ -185,6 +185,18 @@ describe("quorum-safe rollout rule", () => {
     );
   });
 
+  it("takes the smallest maxUnavailable any member asks for, as the group's budget does", () => {
+    const down = [
+      member("ns/a", { ready: false, unreadySince: secondsAgo(30), maxUnavailable: 1 }),
+      member("ns/b", { ready: true, maxUnavailable: 1 }),
+    ];
+    const decision = decideRollout(input({ maxUnavailable: 3, others: down }));
+    assert.equal(decision.applyDesired, false);
+    assert.match(decision.wait?.message ?? "", /at most 1 validator\(s\) of the group/);
+    const generous = down.map((m) => ({ ...m, maxUnavailable: 3 }));
+    assert.equal(decideRollout(input({ maxUnavailable: 3, others: generous })).applyDesired, true);
+  });
+
   it("keeps a template it already applied when the observed template is stale, instead of reverting it", () => {
     const stale = decideRollout(
       input({
