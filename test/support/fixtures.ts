@@ -119,6 +119,16 @@ export const FIXED_NOW = new Date("2026-11-23T12:00:00Z");
  * Desired children as Metacontroller and the API server hand them back: with the
  * last-applied annotation, server fields and, for the StatefulSet, a status.
  */
+/** A StatefulSet's status whose pod runs the current revision but is not Ready. */
+export const NOT_READY_STATEFULSET: Record<string, unknown> = {
+  replicas: 1,
+  readyReplicas: 0,
+  updatedReplicas: 1,
+  currentRevision: "rev-1",
+  updateRevision: "rev-1",
+  observedGeneration: 1,
+};
+
 export function observed(
   children: readonly KubeObject[],
   statefulSetStatus: Record<string, unknown> = {

@@ -7,6 +7,7 @@ import { syncResponse } from "../support/sync.js";
 import {
   FIXED_NOW,
   KEYS,
+  NOT_READY_STATEFULSET,
   observed,
   stellarNode,
   syncRequest,
@@ -379,20 +380,15 @@ describe("audit: a validator that changes network on its ledger volume", () => {
       assert.equal(statefulSet(response), statefulSet(running));
     });
   }
-  const notReady = {
-    replicas: 1,
-    readyReplicas: 0,
-    updatedReplicas: 1,
-    currentRevision: "rev-1",
-    updateRevision: "rev-1",
-    observedGeneration: 1,
-  };
   it("accepts a network change while the pod has never been Ready on the applied template", () => {
     // Nothing proves the volume holds a database of the applied network: a refusal would
     // only freeze a pod that does not run, and keep the user from going back.
     const after = stellarNode("a", { spec: { network: "Futurenet" }, status });
     const response = syncResponse(
-      syncRequest(after, { related: [after], children: observed(running.children, notReady) }),
+      syncRequest(after, {
+        related: [after],
+        children: observed(running.children, NOT_READY_STATEFULSET),
+      }),
       options,
     );
     assert.equal(valid(response)?.status, "True", valid(response)?.message);
@@ -478,21 +474,16 @@ describe("audit: a version change the ledger database cannot follow", () => {
 
 describe("audit: a version change judged only on a pod that ran the applied release", () => {
   const options = { clusterDomain: "cluster.local", now: FIXED_NOW };
-  const notReady = {
-    replicas: 1,
-    readyReplicas: 0,
-    updatedReplicas: 1,
-    currentRevision: "rev-2",
-    updateRevision: "rev-2",
-    observedGeneration: 1,
-  };
   it("accepts going back from a release whose pod never became Ready (27.0.0 -> 25.2.0)", () => {
     // The failed upgrade never opened the volume's database: it is still at 25.2.0's schema.
     const before = stellarNode("a", { spec: { version: "27.0.0" } });
     const applied = syncResponse(syncRequest(before, { related: [before] }), options);
     const back = stellarNode("a", { spec: { version: "25.2.0" }, status: { ...applied.status } });
     const response = syncResponse(
-      syncRequest(back, { related: [back], children: observed(applied.children, notReady) }),
+      syncRequest(back, {
+        related: [back],
+        children: observed(applied.children, NOT_READY_STATEFULSET),
+      }),
       options,
     );
     assert.equal(valid(response)?.status, "True", valid(response)?.message);

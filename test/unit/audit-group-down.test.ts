@@ -3,7 +3,13 @@ import { describe, it } from "node:test";
 import type { KubeObject } from "../../hooks/kube/objects.js";
 import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeSyncResponse } from "../../hooks/sync/sync.js";
-import { FIXED_NOW, observed, stellarNode, syncRequest } from "../support/fixtures.js";
+import {
+  FIXED_NOW,
+  NOT_READY_STATEFULSET,
+  observed,
+  stellarNode,
+  syncRequest,
+} from "../support/fixtures.js";
 import { syncResponse } from "../support/sync.js";
 
 /*
@@ -63,15 +69,6 @@ function bumpedA(
 }
 
 describe("audit: the stuck clock of a member that restarts for the rollout", () => {
-  const notReady = {
-    replicas: 1,
-    readyReplicas: 0,
-    updatedReplicas: 1,
-    currentRevision: "rev-1",
-    updateRevision: "rev-1",
-    observedGeneration: 1,
-  };
-
   it("a member that applies its new template while already unready (catching up after a crash) counts its restart from the apply: the next member waits for it", () => {
     // validator-0b runs 26.0.1 with validator-a; its pod has been catching up since 3500 s
     // before the test's start (under stuckAfterSeconds, 3600 s: it still blocks).
@@ -100,7 +97,7 @@ describe("audit: the stuck clock of a member that restarts for the rollout", () 
       spec: { version: "27.0.0" },
       status: catchingUp as Record<string, unknown>,
     });
-    const bChildren = observed(firstB.children, notReady);
+    const bChildren = observed(firstB.children, NOT_READY_STATEFULSET);
     const bPending = syncResponse(
       syncRequest(b1, { related: [b1, aSteady], children: bChildren }),
       { ...OPTIONS, now: at(-120) },
