@@ -56,7 +56,9 @@ export function memberValidatorName(member: { name: string; namespace: string })
  * ("Duplicate validator entry"). A member that declares this node's key, or the key of a
  * member that comes before it (created earlier, then by namespace/name), is left out: it is
  * the younger of two validators with one identity, which its own sync refuses
- * (sync/node-identity.ts), and this node, or the older one, keeps its entry.
+ * (sync/node-identity.ts), and this node, or the older one, keeps its entry. Validators of
+ * other organisations (automaticQuorum.organizations) are not compared with the members
+ * here: a key listed twice that way is refused by the config check (InvalidValidators).
  */
 export function generateAutomaticQuorum(
   self: AutomaticQuorumSelf,
