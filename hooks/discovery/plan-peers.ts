@@ -15,7 +15,7 @@ import {
   type PeerSelf,
 } from "./peers.js";
 import { preferredPeers, type PreferredPeers } from "./preferred-peers.js";
-import { readPeerCandidates, type PeerCandidate } from "./related-nodes.js";
+import type { PeerCandidate } from "./related-nodes.js";
 import { readPodIps } from "./related-pods.js";
 
 /**
@@ -59,7 +59,9 @@ export interface PeerPlanInput {
   self: PeerSelf;
   discovery: PeerDiscovery;
   staticPeers: readonly string[];
-  /** The sync request's related objects (StellarNodes, and Pods for PodIP addressing). */
+  /** The related StellarNodes, read once per sync (readPeerCandidates). */
+  candidates: readonly PeerCandidate[];
+  /** The sync request's related objects (the Pods, for PodIP addressing). */
   related: unknown;
   clusterDomain: string;
   /** Self's spec as far as the automatic quorum goes (which members stellar-core prefers). */
@@ -85,11 +87,7 @@ export function planPeers(input: PeerPlanInput): PeerPlan {
     addressing: discovery.addressing,
     podIps: discovery.addressing === "PodIP" ? readPodIps(input.related) : new Map(),
   };
-  const members = selectGroupMembers(
-    self,
-    readPeerCandidates(input.related, self.namespace),
-    policy,
-  );
+  const members = selectGroupMembers(self, input.candidates, policy);
   const peers = peerAddresses(members, input.staticPeers, policy);
   const overlay = overlaySettings(input, members);
   const settings = overlay(peers);

@@ -1,4 +1,4 @@
-import { readPeerCandidates } from "../discovery/related-nodes.js";
+import type { PeerCandidate } from "../discovery/related-nodes.js";
 import { compareText, namespacedName } from "../kube/keys.js";
 import type { KubeObject } from "../kube/objects.js";
 import { isRecord } from "../kube/objects.js";
@@ -146,7 +146,7 @@ export interface ExternalRefusal {
 export function judgeExternalPeering(
   parent: KubeObject,
   spec: StellarNodeSpec,
-  related: unknown,
+  candidates: readonly PeerCandidate[],
 ): ExternalRefusal | undefined {
   const external = spec.externalPeering;
   if (external === undefined) return undefined;
@@ -157,7 +157,6 @@ export function judgeExternalPeering(
     creationTimestamp: typeof created === "string" ? created : undefined,
   };
   const serviceName = externalServiceName(self.name);
-  const candidates = readPeerCandidates(related, self.namespace);
   if (candidates.some((c) => c.namespace === self.namespace && c.name === serviceName)) {
     return {
       reason: "InvalidName",

@@ -1,4 +1,4 @@
-import { readPeerCandidates, type PeerCandidate } from "../discovery/related-nodes.js";
+import type { PeerCandidate } from "../discovery/related-nodes.js";
 import { namespacedName } from "../kube/keys.js";
 import type { KubeObject } from "../kube/objects.js";
 import type { StellarNodeSpec } from "../spec/stellar-node-spec.js";
@@ -35,7 +35,7 @@ export interface IdentityRefusal {
 export function judgeNodeIdentity(
   parent: KubeObject,
   spec: StellarNodeSpec,
-  related: unknown,
+  candidates: readonly PeerCandidate[],
 ): IdentityRefusal | undefined {
   const validator = spec.validatorConfig;
   if (spec.nodeType !== "Validator" || validator === undefined) return undefined;
@@ -47,7 +47,7 @@ export function judgeNodeIdentity(
   };
   const passphrase = networkPassphrase(spec.network, spec.customNetworkPassphrase);
   const selfKey = namespacedName(self);
-  const ahead = readPeerCandidates(related, self.namespace).filter(
+  const ahead = candidates.filter(
     (c) =>
       namespacedName(c) !== selfKey &&
       !c.deleting &&

@@ -1,6 +1,7 @@
 import { groupLabelValue } from "../discovery/group-label.js";
 import { planPeers } from "../discovery/plan-peers.js";
 import { knownPeersText } from "../discovery/plan-peers.js";
+import { readPeerCandidates } from "../discovery/related-nodes.js";
 import { sha256Hex } from "../hash.js";
 import type { SyncRequest, SyncResponse } from "../metacontroller/composite-hooks.js";
 import type { KubeObject } from "../kube/objects.js";
@@ -102,10 +103,14 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     networkPassphrase: networkPassphrase(spec.network, spec.customNetworkPassphrase),
     peerPort: validator?.peerPort ?? DEFAULT_PEER_PORT,
   };
+  // The related StellarNodes, read once: discovery plans from them, and the judges of
+  // contested node ports and node identities compare this node with them.
+  const candidates = readPeerCandidates(request.related, namespace);
   const plan = planPeers({
     self,
     discovery,
     staticPeers: validator?.knownPeers ?? [],
+    candidates,
     related: request.related,
     clusterDomain: options.clusterDomain,
     quorumFacts: spec,
@@ -133,11 +138,11 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     const refusal = { reason: "InvalidSpec" as const, message: versionProblem };
     return finish(request, refuse(request, observed, refusal, discoveryChildren, options));
   }
-  const externalRefusal = judgeExternalPeering(parent, spec, request.related);
+  const externalRefusal = judgeExternalPeering(parent, spec, candidates);
   if (externalRefusal !== undefined) {
     return finish(request, refuse(request, observed, externalRefusal, discoveryChildren, options));
   }
-  const identityRefusal = judgeNodeIdentity(parent, spec, request.related);
+  const identityRefusal = judgeNodeIdentity(parent, spec, candidates);
   if (identityRefusal !== undefined) {
     return finish(request, refuse(request, observed, identityRefusal, discoveryChildren, options));
   }

@@ -31,6 +31,7 @@ function discoverPeers(
     self: node,
     discovery: { ...PeerDiscoverySchema.parse({}), ...discovery },
     staticPeers,
+    candidates: readPeerCandidates(related, node.namespace),
     related,
     clusterDomain: "cluster.local",
   }).peers;
