@@ -174,6 +174,57 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   return applied(desired);
 }
 
+/** A turn handed to a coordinated member by the namespace decorator (coordination/turns.ts). */
+export interface TurnGrant {
+  templateHash: string;
+  pendingSince: string;
+  apply: boolean;
+  wait?: RolloutWait | undefined;
+  waitingFor?: string | undefined;
+}
+
+export type TurnInput = Omit<
+  RolloutInput,
+  "others" | "maxUnavailable" | "settleSeconds" | "stuckAfterSeconds" | "groupFingerprint"
+> & {
+  turn: TurnGrant | undefined;
+  /** The ConfigMap the turn comes in, named in the wait's message. */
+  turnConfigMap: string;
+};
+
+/**
+ * The rollout step of a coordinated member: the same rule as decideRollout, whose group part
+ * (rules 1 to 4) the namespace decorator evaluated for it from the statuses the members
+ * published, and handed it as its turn. What needs no group is decided here, as there: a
+ * template that restarts nothing applies at once, and an applied one is never reverted. A
+ * turn counts only for the template and the wait it was given for (a turn of an earlier
+ * wait, still in a stale cache, never lets a later template through); without one the
+ * template waits, and the member publishes since when, which is what the decorator reads.
+ */
+export function decideByTurn(input: TurnInput): RolloutDecision {
+  const { now, desiredTemplateHash: desired } = input;
+  if (
+    input.appliedTemplateHash === undefined ||
+    input.appliedTemplateHash === desired ||
+    input.appliedBefore === desired
+  ) {
+    return applied(desired);
+  }
+  const current = input.appliedTemplateHash;
+  const pendingSince = input.pendingSince ?? rfc3339(now);
+  const turn = input.turn;
+  if (turn !== undefined && turn.templateHash === desired && turn.pendingSince === pendingSince) {
+    if (turn.apply) return applied(desired);
+    if (turn.wait !== undefined) {
+      return wait(current, pendingSince, turn.waitingFor, undefined, turn.wait);
+    }
+  }
+  return wait(current, pendingSince, undefined, undefined, {
+    reason: "WaitingForGroup",
+    message: `waiting for its turn: the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) has not yet handed one for this template, pending since ${pendingSince}`,
+  });
+}
+
 function applied(hash: string): RolloutDecision {
   return {
     applyDesired: true,

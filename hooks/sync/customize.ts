@@ -6,6 +6,9 @@ import type {
   RelatedResourceRule,
 } from "../metacontroller/composite-hooks.js";
 import { LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
+import { isCoordinated } from "../coordination/coordinated.js";
+import { GROUP_VIEW_LABELS } from "../coordination/group-view.js";
+import { turnConfigMapName } from "../coordination/turns.js";
 
 /**
  * The related objects a StellarNode's sync needs: the StellarNodes of its group (its
@@ -22,6 +25,27 @@ export function customizeStellarNode(request: CustomizeRequest): CustomizeRespon
   const discovery =
     PeerDiscoverySchema.safeParse(spec["peerDiscovery"] ?? {}).data ??
     PeerDiscoverySchema.parse({});
+  // A coordinated member relates the namespace decorator's group view and its own turn, and
+  // no StellarNode: a status write of another member then syncs it only when what it acts on
+  // changed (coordination/coordinated.ts).
+  if (isCoordinated(discovery) && namespace !== undefined) {
+    return {
+      relatedResources: [
+        {
+          apiVersion: "v1",
+          resource: "configmaps",
+          namespace,
+          labelSelector: { matchLabels: { ...GROUP_VIEW_LABELS } },
+        },
+        {
+          apiVersion: "v1",
+          resource: "configmaps",
+          namespace,
+          names: [turnConfigMapName(request.parent.metadata.name)],
+        },
+      ],
+    };
+  }
   const inScope = (rule: RelatedResourceRule): RelatedResourceRule =>
     discovery.scope === "Cluster" || namespace === undefined ? rule : { ...rule, namespace };
   const rules: RelatedResourceRule[] = [

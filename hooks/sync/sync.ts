@@ -43,7 +43,10 @@ import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { nextRolloutStep } from "./rollout-step.js";
 import type { SyncReport } from "./sync-report.js";
-import { refusedStatus, validatorStatus } from "./validator-status.js";
+import { awaitingGroupViewStatus, refusedStatus, validatorStatus } from "./validator-status.js";
+import { isCoordinated } from "../coordination/coordinated.js";
+import { readViewCandidates, relatesStellarNodes } from "../coordination/group-view.js";
+import { readTurn, turnConfigMapName } from "../coordination/turns.js";
 
 export type StellarNodeSyncResponse = SyncResponse<StellarNodeStatus>;
 
@@ -104,8 +107,24 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     peerPort: validator?.peerPort ?? DEFAULT_PEER_PORT,
   };
   // The related StellarNodes, read once: discovery plans from them, and the judges of
-  // contested node ports and node identities compare this node with them.
-  const candidates = readPeerCandidates(request.related, namespace);
+  // contested node ports and node identities compare this node with them. A coordinated
+  // member reads them from the namespace decorator's group view instead; until that view is
+  // whole it changes nothing. A request that still relates the StellarNodes (Metacontroller
+  // keeps a customize answer per generation, for up to 20 minutes after an upgrade) is read
+  // as before, and the node decides its own turn.
+  const coordinated = isCoordinated(discovery) && !relatesStellarNodes(request.related);
+  const candidates = coordinated
+    ? readViewCandidates(request.related, namespace)
+    : readPeerCandidates(request.related, namespace);
+  if (candidates === undefined) {
+    return finish(request, {
+      response: {
+        status: awaitingGroupViewStatus(parent, observed, options.now),
+        children: frozenChildren(request.children, []),
+      },
+      report: { valid: true, awaitingGroupView: true },
+    });
+  }
   const plan = planPeers({
     self,
     discovery,
@@ -281,6 +300,9 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     suspended: spec.suspended,
     generation: parent.metadata.generation,
     now: options.now,
+    coordination: coordinated
+      ? { turn: readTurn(request.related, name), turnConfigMap: turnConfigMapName(name) }
+      : undefined,
   });
   // status.quorum: this node's entry in the group's quorum, and the figures of the quorum
   // it runs with and of the one it waits to apply (counts only: the list is in the config).

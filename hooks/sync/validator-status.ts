@@ -76,6 +76,39 @@ export function refusedStatus(
   };
 }
 
+/**
+ * The status of a coordinated validator whose group view is not whole yet (the namespace
+ * decorator has not written it, or a shard is missing): everything as it was, and
+ * GroupView=False saying what it waits for. Its children are kept as they run meanwhile.
+ */
+export function awaitingGroupViewStatus(
+  parent: KubeObject,
+  observed: ObservedState,
+  now: Date,
+): StellarNodeStatus {
+  const { observedGeneration: _generation, conditions, ...carried } = observed.status;
+  const spec = parent["spec"];
+  const suspended = isRecord(spec) && spec["suspended"] === true;
+  return {
+    ...carried,
+    conditions: mergeConditions(
+      conditions,
+      [
+        {
+          type: "GroupView",
+          status: "False",
+          reason: "WaitingForNamespaceDecorator",
+          message:
+            "the group view of this namespace (ConfigMaps stellar-peers-view-*, written by the stellar-peers Namespace DecoratorController) is not there or not whole yet: the validator keeps its children as they run until it is (is the namespace controller installed and its hook answering?)",
+        },
+        readyCondition(parent.metadata.name, observed.statefulSet, suspended),
+      ],
+      now,
+      parent.metadata.generation,
+    ),
+  };
+}
+
 function specAppliedCondition(manualSteps: readonly string[]): ConditionInput {
   return manualSteps.length === 0
     ? {

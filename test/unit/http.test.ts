@@ -70,12 +70,24 @@ describe("hook server contract (fastify.inject)", () => {
     assert.ok(server.logs.some((line) => line.includes("spec refused")));
   });
 
-  it("customize asks for the StellarNodes of the parent's namespace", async () => {
+  it("customize asks for the group view of the parent's namespace and its own turn", async () => {
     const reply = await post("/stellarnode/customize", requestFile("customize.json"));
     assert.equal(reply.statusCode, 200);
     assert.deepEqual(reply.json(), {
       relatedResources: [
-        { apiVersion: "stellar.org/v1alpha1", resource: "stellarnodes", namespace: "stellar" },
+        {
+          apiVersion: "v1",
+          resource: "configmaps",
+          namespace: "stellar",
+          labelSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "stellar-peers",
+              "app.kubernetes.io/component": "group-view",
+              "app.kubernetes.io/managed-by": "stellar-peers",
+            },
+          },
+        },
+        { apiVersion: "v1", resource: "configmaps", namespace: "stellar", names: ["validator-a-turn"] },
       ],
     });
   });

@@ -49,7 +49,9 @@ export async function stellarNodeHooks(
       });
       const parent = `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`;
       record(app, report);
-      if (report.valid) {
+      if ("awaitingGroupView" in report) {
+        request.log.info({ parent }, "group view not whole yet; observed children kept");
+      } else if (report.valid) {
         request.log.debug(
           {
             parent,
@@ -81,6 +83,10 @@ function record(app: FastifyInstance, report: SyncReport): void {
   if (!report.valid) {
     metrics.syncOutcomes.inc({ outcome: report.reason });
     metrics.invalidSpecs.inc({ reason: reasonLabel(report.reason) });
+    return;
+  }
+  if ("awaitingGroupView" in report) {
+    metrics.syncOutcomes.inc({ outcome: "AwaitingGroupView" });
     return;
   }
   metrics.syncOutcomes.inc({ outcome: "rendered" });

@@ -1,0 +1,227 @@
+import { selectGroupMembers, type PeerSelf } from "../discovery/peers.js";
+import type { PeerCandidate } from "../discovery/related-nodes.js";
+import { compareText, namespacedName } from "../kube/keys.js";
+import { isRecord, type KubeObject } from "../kube/objects.js";
+import { stableStringify } from "../kube/stable-json.js";
+import { GROUP_KEYS } from "../metacontroller/group-keys.js";
+import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
+import { decideRollout, type RolloutWait } from "../rollout/decide.js";
+import { memberStates } from "../rollout/members.js";
+import { PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
+import { isCoordinated } from "./coordinated.js";
+
+/**
+ * A coordinated member's turn: the quorum-safe rollout rule (rollout/decide.ts), evaluated by
+ * the namespace decorator for the member's pending template from the statuses the members
+ * published, and written to ConfigMap `<member>-turn`, which that member alone relates.
+ *
+ * The rule and its inputs are the ones each member used to evaluate for itself; only where
+ * it runs moved. A member's status write now syncs the decorator once, and a member is synced
+ * when its own turn changes, not at every write of every member: a restart costs a few syncs
+ * instead of twice the group.
+ */
+export interface Turn {
+  /** The pending template the turn is for (the member's published status.rollout.templateHash). */
+  templateHash: string;
+  /** Since when it has been pending (its status.rollout.pendingSince): one wait, one turn. */
+  pendingSince: string;
+  /** True: it may put the template on its StatefulSet now. */
+  apply: boolean;
+  /** Why it waits, for its condition and status.rollout.waitingFor (apply false). */
+  wait?: RolloutWait;
+  waitingFor?: string;
+}
+
+export const TURN_SUFFIX = "-turn";
+export const TURN_COMPONENT = "rollout-turn";
+const TURN_KEY = "turn.json";
+
+export function turnConfigMapName(member: string): string {
+  return `${member}${TURN_SUFFIX}`;
+}
+
+export interface Turns {
+  attachments: KubeObject[];
+  /** When time alone changes a turn (settling ends, a member counts as stuck). */
+  resyncAfterSeconds: number | undefined;
+}
+
+/**
+ * The turns of the coordinated members of `namespace` whose published template waits
+ * (templateHash differs from appliedTemplateHash). `candidates` are every StellarNode the
+ * request relates, read with their published rollout (readPeerCandidates).
+ */
+export function renderTurns(
+  related: unknown,
+  namespace: string,
+  candidates: readonly PeerCandidate[],
+  now: Date,
+): Turns {
+  const byKey = new Map(candidates.map((candidate) => [namespacedName(candidate), candidate]));
+  const turns: { name: string; turn: Turn }[] = [];
+  let resyncAfterSeconds: number | undefined;
+  const group = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
+  for (const object of isRecord(group) ? Object.values(group) : []) {
+    const member = pendingMember(object, namespace, byKey);
+    if (member === undefined) continue;
+    const { self, discovery, rollout } = member;
+    const members = selectGroupMembers(self, candidates, {
+      clusterDomain: "",
+      scope: discovery.scope,
+      groupSelector: discovery.groupSelector,
+      addressing: discovery.addressing,
+      podIps: new Map(),
+    });
+    const decision = decideRollout({
+      now,
+      maxUnavailable: discovery.maxUnavailable,
+      settleSeconds: discovery.settleSeconds,
+      stuckAfterSeconds: discovery.stuckAfterSeconds,
+      groupFingerprint: rollout.groupFingerprint,
+      desiredTemplateHash: rollout.templateHash,
+      appliedTemplateHash: rollout.appliedTemplateHash,
+      appliedBefore: undefined,
+      pendingSince: rollout.pendingSince,
+      others: memberStates(self, members),
+    });
+    const turn: Turn = {
+      templateHash: rollout.templateHash,
+      pendingSince: rollout.pendingSince,
+      apply: decision.applyDesired,
+      ...(decision.wait === undefined ? {} : { wait: decision.wait }),
+      ...(decision.waitingFor === undefined ? {} : { waitingFor: decision.waitingFor }),
+    };
+    turns.push({ name: self.name, turn });
+    if (decision.resyncAfterSeconds !== undefined) {
+      resyncAfterSeconds = Math.min(
+        resyncAfterSeconds ?? decision.resyncAfterSeconds,
+        decision.resyncAfterSeconds,
+      );
+    }
+  }
+  turns.sort((a, b) => compareText(a.name, b.name));
+  return {
+    attachments: turns.map(({ name, turn }) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: turnConfigMapName(name),
+        namespace,
+        labels: {
+          [LABEL_NAME]: "stellar-peers",
+          [LABEL_COMPONENT]: TURN_COMPONENT,
+          [LABEL_MANAGED_BY]: "stellar-peers",
+        },
+      },
+      data: { [TURN_KEY]: stableStringify(turn) },
+    })),
+    resyncAfterSeconds,
+  };
+}
+
+/** The turn for `member` among a coordinated member's related objects, if any. */
+export function readTurn(related: unknown, member: string): Turn | undefined {
+  const configMaps = isRecord(related) ? related[GROUP_KEYS.ConfigMap] : undefined;
+  if (!isRecord(configMaps)) return undefined;
+  for (const object of Object.values(configMaps)) {
+    if (!isRecord(object) || !isRecord(object["metadata"]) || !isRecord(object["data"])) continue;
+    if (object["metadata"]["name"] !== turnConfigMapName(member)) continue;
+    return parseTurn(object["data"][TURN_KEY]);
+  }
+  return undefined;
+}
+
+function parseTurn(text: unknown): Turn | undefined {
+  if (typeof text !== "string") return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(raw)) return undefined;
+  const { templateHash, pendingSince, apply, wait, waitingFor } = raw;
+  if (typeof templateHash !== "string" || typeof pendingSince !== "string") return undefined;
+  if (typeof apply !== "boolean") return undefined;
+  const reason = isRecord(wait) ? wait["reason"] : undefined;
+  const message = isRecord(wait) ? wait["message"] : undefined;
+  const parsedWait: RolloutWait | undefined =
+    (reason === "Settling" || reason === "WaitingForGroup") && typeof message === "string"
+      ? { reason, message }
+      : undefined;
+  // A wait without its reason is no turn to act on: the member waits for a readable one.
+  if (!apply && parsedWait === undefined) return undefined;
+  return {
+    templateHash,
+    pendingSince,
+    apply,
+    ...(parsedWait === undefined ? {} : { wait: parsedWait }),
+    ...(typeof waitingFor === "string" ? { waitingFor } : {}),
+  };
+}
+
+interface PendingMember {
+  self: PeerSelf;
+  discovery: ReturnType<typeof PeerDiscoverySchema.parse>;
+  rollout: {
+    templateHash: string;
+    appliedTemplateHash: string;
+    pendingSince: string;
+    groupFingerprint: string;
+  };
+}
+
+/**
+ * A coordinated validator of `namespace` whose published template waits for its turn: its
+ * spec's peerDiscovery, and what its status says of its rollout. Undefined for anything
+ * else, including a member refused (Valid=False: its children are frozen, it restarts
+ * nothing) or one whose status says no template waits.
+ */
+function pendingMember(
+  object: unknown,
+  namespace: string,
+  candidates: ReadonlyMap<string, PeerCandidate>,
+): PendingMember | undefined {
+  if (!isRecord(object) || !isRecord(object["metadata"]) || !isRecord(object["spec"])) {
+    return undefined;
+  }
+  const { metadata, spec, status } = object;
+  const name = metadata["name"];
+  if (typeof name !== "string" || (metadata["namespace"] ?? namespace) !== namespace) {
+    return undefined;
+  }
+  const candidate = candidates.get(`${namespace}/${name}`);
+  if (candidate === undefined || !candidate.isValidator) return undefined;
+  if (candidate.suspended || candidate.deleting || candidate.published?.valid === false) {
+    return undefined;
+  }
+  const discovery = PeerDiscoverySchema.safeParse(spec["peerDiscovery"] ?? {});
+  if (!discovery.success || !isCoordinated(discovery.data)) return undefined;
+  const rollout = isRecord(status) && isRecord(status["rollout"]) ? status["rollout"] : {};
+  const { templateHash, appliedTemplateHash, pendingSince, groupFingerprint } = rollout;
+  if (
+    typeof templateHash !== "string" ||
+    typeof appliedTemplateHash !== "string" ||
+    templateHash === appliedTemplateHash ||
+    typeof pendingSince !== "string" ||
+    Number.isNaN(Date.parse(pendingSince))
+  ) {
+    return undefined;
+  }
+  return {
+    self: {
+      name,
+      namespace,
+      uid: candidate.uid,
+      networkPassphrase: candidate.networkPassphrase,
+      peerPort: candidate.peerPort,
+    },
+    discovery: discovery.data,
+    rollout: {
+      templateHash,
+      appliedTemplateHash,
+      pendingSince,
+      groupFingerprint: typeof groupFingerprint === "string" ? groupFingerprint : "",
+    },
+  };
+}
