@@ -27,3 +27,33 @@ export function isCoordinatedValidator(object: unknown): boolean {
   const discovery = PeerDiscoverySchema.safeParse(spec["peerDiscovery"] ?? {});
   return discovery.success && isCoordinated(discovery.data);
 }
+
+/** The annotation Metacontroller puts on a DecoratorController's attachments. */
+const DECORATOR_ANNOTATION = "metacontroller.k8s.io/decorator-controller";
+
+/**
+ * An attachment of a namespace decorator: controlled by Namespace `namespace`, annotated by
+ * Metacontroller (decorator/controller.go). A coordinated member trusts no other ConfigMap
+ * for its group or its turn: anyone who may create ConfigMaps in the namespace could
+ * otherwise hand it peers, keys or a turn. One that forges both is the decorator's to
+ * update: Metacontroller rewrites an attachment it sees as its own.
+ */
+export function isDecoratorAttachment(object: Record<string, unknown>, namespace: string): boolean {
+  const metadata = object["metadata"];
+  if (!isRecord(metadata)) return false;
+  const annotations = metadata["annotations"];
+  const owners = metadata["ownerReferences"];
+  return (
+    isRecord(annotations) &&
+    typeof annotations[DECORATOR_ANNOTATION] === "string" &&
+    Array.isArray(owners) &&
+    owners.some(
+      (owner: unknown) =>
+        isRecord(owner) &&
+        owner["kind"] === "Namespace" &&
+        owner["apiVersion"] === "v1" &&
+        owner["name"] === namespace &&
+        owner["controller"] === true,
+    )
+  );
+}

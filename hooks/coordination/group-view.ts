@@ -8,7 +8,7 @@ import { isRecord, type KubeObject } from "../kube/objects.js";
 import { stableStringify } from "../kube/stable-json.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
-import { isCoordinatedValidator } from "./coordinated.js";
+import { isCoordinatedValidator, isDecoratorAttachment } from "./coordinated.js";
 
 /**
  * The group view: every StellarNode of a namespace as discovery reads it, written by the
@@ -105,7 +105,8 @@ export function renderGroupView(related: unknown, namespace: string): KubeObject
 
 /**
  * The candidates of a coordinated member's sync, read from the view's ConfigMaps among its
- * related objects; undefined while the view is not whole (no shard yet, a shard missing,
+ * related objects (the decorator's own only, isDecoratorAttachment); undefined while the
+ * view is not whole (no shard yet, a shard missing,
  * shards of two different counts), so the member acts on no partial group.
  */
 export function readViewCandidates(
@@ -120,16 +121,21 @@ export function readViewCandidates(
     if (!isRecord(object) || !isRecord(object["metadata"]) || !isRecord(object["data"])) continue;
     const name = object["metadata"]["name"];
     if (typeof name !== "string" || !name.startsWith(GROUP_VIEW_PREFIX)) continue;
+    if (!isDecoratorAttachment(object, defaultNamespace)) continue;
     const data = object["data"];
     const shard = Number(data[SHARD_KEY]);
     const of = Number(data[SHARDS_KEY]);
     const nodes = parseNodes(data[NODES_KEY]);
+    // Each shard under its own name: a ConfigMap's name is unique in its namespace.
+    if (name !== `${GROUP_VIEW_PREFIX}${String(data[SHARD_KEY])}`) continue;
     if (!Number.isInteger(shard) || !Number.isInteger(of) || nodes === undefined) return undefined;
     if (count !== undefined && count !== of) return undefined;
     count = of;
     shards.set(shard, nodes);
   }
-  if (count === undefined || shards.size !== count) return undefined;
+  if (count === undefined || shards.size !== count || [...shards.keys()].some((i) => i >= count)) {
+    return undefined;
+  }
   const byKey: Record<string, unknown> = {};
   for (const nodes of shards.values()) {
     for (const node of nodes) {

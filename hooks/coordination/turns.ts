@@ -8,7 +8,7 @@ import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.
 import { decideRollout, type RolloutWait } from "../rollout/decide.js";
 import { memberStates } from "../rollout/members.js";
 import { PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
-import { isCoordinated } from "./coordinated.js";
+import { isCoordinated, isDecoratorAttachment } from "./coordinated.js";
 
 /**
  * A coordinated member's turn: the quorum-safe rollout rule (rollout/decide.ts), evaluated by
@@ -119,13 +119,18 @@ export function renderTurns(
   };
 }
 
-/** The turn for `member` among a coordinated member's related objects, if any. */
-export function readTurn(related: unknown, member: string): Turn | undefined {
+/**
+ * The turn for `member` among a coordinated member's related objects, if the namespace
+ * decorator wrote one (isDecoratorAttachment: a ConfigMap of the name written by anyone
+ * else is no turn).
+ */
+export function readTurn(related: unknown, member: string, namespace: string): Turn | undefined {
   const configMaps = isRecord(related) ? related[GROUP_KEYS.ConfigMap] : undefined;
   if (!isRecord(configMaps)) return undefined;
   for (const object of Object.values(configMaps)) {
     if (!isRecord(object) || !isRecord(object["metadata"]) || !isRecord(object["data"])) continue;
     if (object["metadata"]["name"] !== turnConfigMapName(member)) continue;
+    if (!isDecoratorAttachment(object, namespace)) continue;
     return parseTurn(object["data"][TURN_KEY]);
   }
   return undefined;

@@ -301,7 +301,7 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     generation: parent.metadata.generation,
     now: options.now,
     coordination: coordinated
-      ? { turn: readTurn(request.related, name), turnConfigMap: turnConfigMapName(name) }
+      ? { turn: readTurn(request.related, name, namespace), turnConfigMap: turnConfigMapName(name) }
       : undefined,
   });
   // status.quorum: this node's entry in the group's quorum, and the figures of the quorum

@@ -110,17 +110,25 @@ async function waitUntil(what: string, check: () => boolean, timeoutMs: number):
   }
 }
 
-async function hookSyncCount(): Promise<number | undefined> {
+/**
+ * Sync requests the hook server has answered: the StellarNodes' and the namespace
+ * decorator's (which coordinates the rollout of namespace-scoped groups), or one of them.
+ */
+async function hookSyncCount(
+  hooks: readonly string[] = ["stellarnode-sync", "namespace-sync"],
+): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${HOOK_ORIGIN}/metrics`)).text();
-    const line = text
-      .split("\n")
-      .find(
-        (l) =>
-          l.startsWith("stellar_peers_hook_requests_total{") &&
-          l.includes('hook="stellarnode-sync"'),
-      );
-    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+    let total = 0;
+    for (const hook of hooks) {
+      const line = text
+        .split("\n")
+        .find(
+          (l) => l.startsWith("stellar_peers_hook_requests_total{") && l.includes(`hook="${hook}"`),
+        );
+      total += line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -289,6 +297,8 @@ interface EventResult {
   /** From the create (delete) to the last member Ready on the template of its new list. */
   wholeMs: number;
   wholeSyncs: number | undefined;
+  /** Of wholeSyncs, the namespace decorator's. */
+  wholeDecoratorSyncs: number | undefined;
   wholeCpuSeconds: number | undefined;
   /** StellarNode updates the watch saw in the whole event (status writes). */
   statusWrites: number;
@@ -311,6 +321,7 @@ async function measureEvent(
   const after = kind === "join" ? [...members, joiner] : [...members];
   const joinerAddress = address(namespace, joiner);
   const syncs0 = await waitForQuiet(2000, 120_000);
+  const decorator0 = await hookSyncCount(["namespace-sync"]);
   const cpu0 = cpuSeconds(hookPid);
   const updates0 = watches.statuses.updates;
   const t0 = performance.now();
@@ -337,6 +348,7 @@ async function measureEvent(
   );
   const wholeMs = performance.now() - t0;
   const syncs1 = await hookSyncCount();
+  const decorator1 = await hookSyncCount(["namespace-sync"]);
   const cpu1 = cpuSeconds(hookPid);
   const minus = (a: number | undefined, b: number | undefined): number | undefined =>
     a === undefined || b === undefined ? undefined : a - b;
@@ -349,11 +361,12 @@ async function measureEvent(
     burstSyncs: minus(burst, syncs0),
     wholeMs,
     wholeSyncs: minus(syncs1, syncs0),
+    wholeDecoratorSyncs: minus(decorator1, decorator0),
     wholeCpuSeconds: minus(cpu1, cpu0),
     statusWrites: watches.statuses.updates - updates0,
   };
   log(
-    `group of ${result.size}, ${kind} ${run}: discovery ${ms(discoveryMs)} ms (${result.discoverySyncs} syncs), burst ${result.burstSyncs} syncs, whole ${ms(wholeMs)} ms (${result.wholeSyncs} syncs, ${result.wholeCpuSeconds?.toFixed(2)} CPU s, ${result.statusWrites} status writes)`,
+    `group of ${result.size}, ${kind} ${run}: discovery ${ms(discoveryMs)} ms (${result.discoverySyncs} syncs), burst ${result.burstSyncs} syncs, whole ${ms(wholeMs)} ms (${result.wholeSyncs} syncs, ${result.wholeDecoratorSyncs} of the decorator, ${result.wholeCpuSeconds?.toFixed(2)} CPU s, ${result.statusWrites} status writes)`,
   );
   return result;
 }
@@ -525,6 +538,7 @@ export function renderEvents(results: {
       count(med(mine.map((e) => e.burstSyncs)), size),
       `${(med(mine.map((e) => e.wholeMs)) / 1000).toFixed(1)} s`,
       count(med(mine.map((e) => e.wholeSyncs)), size),
+      String(med(mine.map((e) => e.wholeDecoratorSyncs))),
       Number.isFinite(cpu) ? cpu.toFixed(2) : "-",
       String(med(mine.map((e) => e.statusWrites))),
     ];
@@ -532,7 +546,7 @@ export function renderEvents(results: {
   return [
     `stellar-peers: what a membership event costs on the e2e cluster, ${results.startedAt}`,
     `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}`,
-    "group: members after a join (before a delete); syncs: sync requests the hook server answered (per member);",
+    "group: members after a join (before a delete); syncs: sync requests the hook server answered, the StellarNodes' and the namespace decorator's (per member);",
     "discovery: create (delete) to every X-peers listing (dropping) it; burst: until no sync for 2 s (at most settleSeconds);",
     "whole: to the last member Ready on the template of its new list; status writes: StellarNode updates seen by a watch",
     "",
@@ -546,6 +560,7 @@ export function renderEvents(results: {
         "burst syncs",
         "whole",
         "whole syncs",
+        "of which decorator",
         "hook CPU s",
         "status writes",
       ],

@@ -7,7 +7,7 @@
  *   npm run bench -- --quick             few iterations: checks that the benchmark runs
  *   npm run bench -- --baseline=DIR/hooks/main.js   also time another build, interleaved
  *   npm run bench -- --cpu-prof          the server's CPU profile to bench-results/profiles/
- *   npm run bench -- --status-peers=capped,none,full|all  (default capped: today's requests)
+ *   npm run bench -- --status-peers=view,capped,none,full|all  (default view,capped: today's)
  *   npm run bench -- --sizes=3,100 --event-sizes=50  other group sizes
  *   npm run bench -- --no-minimal        without the minimal reference server
  *   npm run bench -- --print=FILE.json   the tables of an earlier run
@@ -43,14 +43,19 @@ const option = (name: string): string | undefined =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const QUICK = flag("quick");
-/** Today's shape (`capped`) unless asked: `full` is the shape before the cap, for history. */
-const MODES: StatusPeers[] = (option("status-peers") ?? "capped")
+/**
+ * Today's shapes unless asked: `view` (a coordinated member, the default scope and
+ * addressing) and `capped` (a member that relates the StellarNodes: scope Cluster, PodIP);
+ * `full` is the shape before the cap, for history.
+ */
+const MODES: StatusPeers[] = (option("status-peers") ?? "view,capped")
   .split(",")
   .flatMap((mode): StatusPeers[] =>
-    mode === "all" ? ["capped", "full", "none"] : [mode as StatusPeers],
+    mode === "all" ? ["view", "capped", "full", "none"] : [mode as StatusPeers],
   );
 for (const mode of MODES) {
-  if (!["capped", "full", "none"].includes(mode)) throw new Error(`--status-peers=${mode}?`);
+  if (!["view", "capped", "full", "none"].includes(mode))
+    throw new Error(`--status-peers=${mode}?`);
 }
 const SIZES = (option("sizes") ?? "3,100,1000,5000").split(",").map(Number);
 const EVENT_SIZES = (option("event-sizes") ?? "50,300,1000").split(",").map(Number);
@@ -562,7 +567,13 @@ async function main(): Promise<void> {
 }
 
 function label(mode: StatusPeers): string {
-  return mode === "capped" ? "capped (today)" : mode === "full" ? "full (before the cap)" : "none";
+  return mode === "view"
+    ? "view (today, coordinated: the default)"
+    : mode === "capped"
+      ? "capped (today, relating the StellarNodes)"
+      : mode === "full"
+        ? "full (before the cap)"
+        : "none";
 }
 
 /** The figures as text tables. */

@@ -4,7 +4,14 @@ import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeStatus } from "../../hooks/spec/stellar-node-status.js";
 import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { syncResponse } from "./sync.js";
-import { objectMap, observed, QUORUM_SET, stellarNode, syncRequest } from "./fixtures.js";
+import {
+  decoratorAttachments,
+  objectMap,
+  observed,
+  QUORUM_SET,
+  stellarNode,
+  syncRequest,
+} from "./fixtures.js";
 
 /**
  * A small model of the loop the rollout rule lives in: Metacontroller syncing one
@@ -216,7 +223,10 @@ export class RolloutWorld {
       },
       { clusterDomain: "cluster.local", now: new Date(this.now) },
     );
-    this.decorated.push({ at: this.now, attachments: response.attachments });
+    this.decorated.push({
+      at: this.now,
+      attachments: decoratorAttachments(response.attachments, "stellar"),
+    });
   }
 
   /** The decorator's ConfigMaps a coordinated member relates, as written `stalenessMs` ago. */

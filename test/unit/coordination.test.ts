@@ -12,14 +12,22 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import { decideByTurn } from "../../hooks/rollout/decide.js";
 import { customizeStellarNode } from "../../hooks/sync/customize.js";
 import { syncStellarNode } from "../../hooks/sync/sync.js";
-import { FIXED_NOW, objectMap, observed, stellarNode, syncRequest } from "../support/fixtures.js";
+import {
+  decoratorAttachments,
+  FIXED_NOW,
+  objectMap,
+  observed,
+  stellarNode,
+  syncRequest,
+} from "../support/fixtures.js";
 
 const NS = "stellar";
 const related = (nodes: readonly KubeObject[]) => ({
   "StellarNode.stellar.org/v1alpha1": objectMap(nodes, "v2"),
 });
+/** Related ConfigMaps as Metacontroller hands the decorator's attachments to a member. */
 const configMaps = (objects: readonly KubeObject[]) => ({
-  "ConfigMap.v1": objectMap(objects, "v2"),
+  "ConfigMap.v1": objectMap(decoratorAttachments(objects, NS), "v2"),
 });
 
 /** A member's status mid-rollout: everything a restart rewrites, set. */
@@ -198,8 +206,8 @@ describe("coordination: turns", () => {
       turns.attachments.map((cm) => cm.metadata.name),
       ["beta-turn", "gamma-turn"],
     );
-    const beta = readTurn(configMaps(turns.attachments), "beta");
-    const gamma = readTurn(configMaps(turns.attachments), "gamma");
+    const beta = readTurn(configMaps(turns.attachments), "beta", NS);
+    const gamma = readTurn(configMaps(turns.attachments), "gamma", NS);
     assert.deepEqual(beta, { templateHash: "t2", pendingSince: settledSince, apply: true });
     assert.equal(gamma?.apply, false);
     assert.equal(gamma?.waitingFor, "stellar/beta");
@@ -212,7 +220,7 @@ describe("coordination: turns", () => {
       member("beta", { templateHash: "t2", pendingSince: "2026-11-23T11:59:55Z" }),
     ];
     const turns = renderTurns(related(nodes), NS, readPeerCandidates(related(nodes), NS), now);
-    const beta = readTurn(configMaps(turns.attachments), "beta");
+    const beta = readTurn(configMaps(turns.attachments), "beta", NS);
     assert.equal(beta?.apply, false);
     assert.equal(beta?.wait?.reason, "Settling");
     assert.equal(turns.resyncAfterSeconds, 10);
@@ -224,7 +232,7 @@ describe("coordination: turns", () => {
       member("beta", { templateHash: "t2", pendingSince: settledSince }),
     ];
     const turns = renderTurns(related(nodes), NS, readPeerCandidates(related(nodes), NS), now);
-    assert.equal(readTurn(configMaps(turns.attachments), "beta")?.apply, false);
+    assert.equal(readTurn(configMaps(turns.attachments), "beta", NS)?.apply, false);
     const refused = stellarNode("beta", {
       status: {
         ...rolloutStatus({ templateHash: "t2", pendingSince: settledSince }),
@@ -242,6 +250,31 @@ describe("coordination: turns", () => {
     );
   });
 
+  it("trusts only the decorator's own ConfigMaps: a turn or a view anyone else wrote is none", () => {
+    const turn: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "beta-turn", namespace: NS },
+      data: { "turn.json": '{"apply":true,"pendingSince":"x","templateHash":"t2"}' },
+    };
+    assert.equal(readTurn(configMaps([turn]), "beta", NS)?.apply, true);
+    const unowned = { "ConfigMap.v1": objectMap([turn], "v2") };
+    assert.equal(readTurn(unowned, "beta", NS), undefined);
+    const [owned] = decoratorAttachments([turn], "elsewhere");
+    assert.equal(
+      readTurn({ "ConfigMap.v1": objectMap([owned as KubeObject], "v2") }, "beta", NS),
+      undefined,
+    );
+    const view = renderGroupView(related([stellarNode("alpha"), stellarNode("mallory")]), NS);
+    assert.equal(readViewCandidates({ "ConfigMap.v1": objectMap(view, "v2") }, NS), undefined);
+    // Under another shard's name, a shard is not read.
+    const renamed = view.map((cm) => ({
+      ...cm,
+      metadata: { ...cm.metadata, name: "stellar-peers-view-9" },
+    }));
+    assert.equal(readViewCandidates(configMaps(renamed), NS), undefined);
+  });
+
   it("reads no turn from a malformed ConfigMap", () => {
     const cm = (text: string): KubeObject => ({
       apiVersion: "v1",
@@ -255,10 +288,14 @@ describe("coordination: turns", () => {
       '{"templateHash":"t2","pendingSince":"x"}',
       '{"templateHash":"t2","pendingSince":"x","apply":false}',
     ]) {
-      assert.equal(readTurn(configMaps([cm(text)]), "beta"), undefined, text);
+      assert.equal(readTurn(configMaps([cm(text)]), "beta", NS), undefined, text);
     }
     assert.equal(
-      readTurn(configMaps([cm('{"templateHash":"t2","pendingSince":"x","apply":true}')]), "alpha"),
+      readTurn(
+        configMaps([cm('{"templateHash":"t2","pendingSince":"x","apply":true}')]),
+        "alpha",
+        NS,
+      ),
       undefined,
     );
   });

@@ -87,7 +87,12 @@ describe("hook server contract (fastify.inject)", () => {
             },
           },
         },
-        { apiVersion: "v1", resource: "configmaps", namespace: "stellar", names: ["validator-a-turn"] },
+        {
+          apiVersion: "v1",
+          resource: "configmaps",
+          namespace: "stellar",
+          names: ["validator-a-turn"],
+        },
       ],
     });
   });
