@@ -58,20 +58,35 @@ export function renderTurns(
   now: Date,
 ): Turns {
   const byKey = new Map(candidates.map((candidate) => [namespacedName(candidate), candidate]));
+  // Members of one group share their candidates: selected once per network and selector,
+  // not once per member (a join makes every member of a group of N pending: N x N).
+  const groups = new Map<string, PeerCandidate[]>();
   const turns: { name: string; turn: Turn }[] = [];
   let resyncAfterSeconds: number | undefined;
-  const group = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
-  for (const object of isRecord(group) ? Object.values(group) : []) {
+  const nodes = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
+  for (const object of isRecord(nodes) ? Object.values(nodes) : []) {
     const member = pendingMember(object, namespace, byKey);
     if (member === undefined) continue;
     const { self, discovery, rollout } = member;
-    const members = selectGroupMembers(self, candidates, {
-      clusterDomain: "",
-      scope: discovery.scope,
-      groupSelector: discovery.groupSelector,
-      addressing: discovery.addressing,
-      podIps: new Map(),
-    });
+    const groupKey = stableStringify([self.networkPassphrase, discovery.groupSelector ?? null]);
+    let group = groups.get(groupKey);
+    if (group === undefined) {
+      // Nobody is named "": the whole group, self included, filtered per member below.
+      group = selectGroupMembers({ ...self, name: "", uid: undefined }, candidates, {
+        clusterDomain: "",
+        scope: discovery.scope,
+        groupSelector: discovery.groupSelector,
+        addressing: discovery.addressing,
+        podIps: new Map(),
+      });
+      groups.set(groupKey, group);
+    }
+    // As selectGroupMembers tells itself apart (peers.ts isPeerOf).
+    const members = group.filter(
+      (candidate) =>
+        !(candidate.uid !== undefined && candidate.uid === self.uid) &&
+        !(candidate.name === self.name && candidate.namespace === self.namespace),
+    );
     const decision = decideRollout({
       now,
       maxUnavailable: discovery.maxUnavailable,

@@ -111,12 +111,13 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
     const remaining = Math.max(1, Math.ceil(input.settleSeconds - settledFor));
-    // No countdown in the message: a status that changes at every sync would be written
-    // at every sync, and each write makes Metacontroller sync every member.
-    return wait(current, pendingSince, undefined, remaining, {
-      reason: "Settling",
-      message: `it waits to be stable for ${input.settleSeconds}s (spec.peerDiscovery.settleSeconds), pending since ${pendingSince}`,
-    });
+    return wait(
+      current,
+      pendingSince,
+      undefined,
+      remaining,
+      settling(input.settleSeconds, pendingSince),
+    );
   }
   // Which member a wait names is for people (status.rollout.waitingFor and the message);
   // the decision is the same whichever is named. Every status write of a member makes
@@ -185,7 +186,7 @@ export interface TurnGrant {
 
 export type TurnInput = Omit<
   RolloutInput,
-  "others" | "maxUnavailable" | "settleSeconds" | "stuckAfterSeconds" | "groupFingerprint"
+  "others" | "maxUnavailable" | "stuckAfterSeconds" | "groupFingerprint"
 > & {
   turn: TurnGrant | undefined;
   /** The ConfigMap the turn comes in, named in the wait's message. */
@@ -219,10 +220,34 @@ export function decideByTurn(input: TurnInput): RolloutDecision {
       return wait(current, pendingSince, turn.waitingFor, undefined, turn.wait);
     }
   }
+  // Before its turn comes, the wait the decorator will hand while the template settles: the
+  // same words, so the turn's arrival is no status write of its own.
+  const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
+  if (settledFor < input.settleSeconds) {
+    return wait(
+      current,
+      pendingSince,
+      undefined,
+      undefined,
+      settling(input.settleSeconds, pendingSince),
+    );
+  }
   return wait(current, pendingSince, undefined, undefined, {
     reason: "WaitingForGroup",
     message: `waiting for its turn: the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) has not yet handed one for this template, pending since ${pendingSince}`,
   });
+}
+
+/**
+ * The wait of a template that has not been stable for settleSeconds. No countdown in the
+ * message: a status that changes at every sync would be written at every sync, and each
+ * write syncs whoever relates the member.
+ */
+function settling(settleSeconds: number, pendingSince: string): RolloutWait {
+  return {
+    reason: "Settling",
+    message: `it waits to be stable for ${settleSeconds}s (spec.peerDiscovery.settleSeconds), pending since ${pendingSince}`,
+  };
 }
 
 function applied(hash: string): RolloutDecision {

@@ -89,7 +89,7 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
           groupFingerprint: plan.groupFingerprint,
           others: memberStates(self, plan.members),
         })
-      : decideByTurn({ ...own, ...input.coordination });
+      : decideByTurn({ ...own, settleSeconds: discovery.settleSeconds, ...input.coordination });
   const changes =
     observed.appliedStatefulSet === undefined
       ? []

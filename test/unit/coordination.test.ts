@@ -308,6 +308,7 @@ describe("coordination: a member acts on its turn only", () => {
     appliedTemplateHash: "t1",
     appliedBefore: "t1",
     pendingSince: "2026-11-23T11:59:00Z",
+    settleSeconds: 15,
     turnConfigMap: "beta-turn",
   };
   const turn = (fields: Partial<Turn>): Turn => ({
@@ -343,6 +344,25 @@ describe("coordination: a member acts on its turn only", () => {
     assert.equal(waiting.applyDesired, false);
     assert.equal(waiting.waitingFor, "stellar/alpha");
     assert.equal(waiting.wait?.message, "waiting for stellar/alpha");
+  });
+
+  it("while settling and before its turn comes, says what the decorator's turn will say", () => {
+    const pendingSince = "2026-11-23T11:59:55Z";
+    const nodes = [
+      stellarNode("alpha", { status: rolloutStatus({}) }),
+      stellarNode("beta", { status: rolloutStatus({ templateHash: "t2", pendingSince }) }),
+    ];
+    const turns = renderTurns(
+      related(nodes),
+      NS,
+      readPeerCandidates(related(nodes), NS),
+      FIXED_NOW,
+    );
+    const handed = readTurn(configMaps(turns.attachments), "beta", NS);
+    const before = decideByTurn({ ...base, pendingSince, turn: undefined });
+    const after = decideByTurn({ ...base, pendingSince, turn: handed });
+    assert.equal(before.wait?.reason, "Settling");
+    assert.deepEqual(before, after);
   });
 
   it("needs no turn when no pod runs, and never reverts what it applied", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { GroupWatch } from "../support/group-watch.js";
+import { getJson } from "../support/kube.js";
 import { createValidatorsWith, waitForGroupConverged } from "../support/rollout.js";
 import { scenario } from "../support/scenario.js";
 import { SETTLE_MS } from "../support/stellar.js";
@@ -30,6 +31,37 @@ scenario(
         0,
         `the new validator starts with the full list:\n${watch.describe()}`,
       );
+      // The group was coordinated by the namespace decorator: its view lists the four, it is
+      // the Namespace's, and no turn is left once nothing waits.
+      const view = await getJson<{
+        metadata: { ownerReferences?: { kind: string; name: string }[] };
+        data: Record<string, string>;
+      }>(["get", "configmap", "stellar-peers-view-0", "-n", ns, "-o", "json"]);
+      const names = (
+        JSON.parse(view.data["nodes.json"] ?? "[]") as { metadata: { name: string } }[]
+      )
+        .map((node) => node.metadata.name)
+        .sort();
+      assert.deepEqual(names, [...existing, "v4"]);
+      assert.deepEqual(
+        view.metadata.ownerReferences?.map((owner) => `${owner.kind}/${owner.name}`),
+        [`Namespace/${ns}`],
+      );
+      const turns = await getJson<{ items: { metadata: { name: string } }[] }>([
+        "get",
+        "configmaps",
+        "-n",
+        ns,
+        "-l",
+        "app.kubernetes.io/component=rollout-turn",
+        "-o",
+        "json",
+      ]);
+      assert.deepEqual(
+        turns.items.map((cm) => cm.metadata.name),
+        [],
+      );
+      step("the namespace decorator's group view lists the four; no turn is left");
     } finally {
       watch.stop();
     }
