@@ -5,9 +5,16 @@ import { isRecord, type KubeObject } from "../kube/objects.js";
 import { stableStringify } from "../kube/stable-json.js";
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
-import { decideRollout, type RolloutWait } from "../rollout/decide.js";
+import {
+  decideRollout,
+  TURN_VALID_SECONDS,
+  turnIsLive,
+  type RolloutWait,
+  type TurnGrant,
+} from "../rollout/decide.js";
+import { rfc3339 } from "../kube/time.js";
 import { memberStates } from "../rollout/members.js";
-import { PeerDiscoverySchema } from "../spec/stellar-node-spec.js";
+import { PeerDiscoverySchema, type PeerDiscovery } from "../spec/stellar-node-spec.js";
 import { isCoordinated, isDecoratorAttachment } from "./coordinated.js";
 
 /**
@@ -20,17 +27,7 @@ import { isCoordinated, isDecoratorAttachment } from "./coordinated.js";
  * when its own turn changes, not at every write of every member: a restart costs a few syncs
  * instead of twice the group.
  */
-export interface Turn {
-  /** The pending template the turn is for (the member's published status.rollout.templateHash). */
-  templateHash: string;
-  /** Since when it has been pending (its status.rollout.pendingSince): one wait, one turn. */
-  pendingSince: string;
-  /** True: it may put the template on its StatefulSet now. */
-  apply: boolean;
-  /** Why it waits, for its condition and status.rollout.waitingFor (apply false). */
-  wait?: RolloutWait;
-  waitingFor?: string;
-}
+export type Turn = TurnGrant;
 
 export const TURN_SUFFIX = "-turn";
 export const TURN_COMPONENT = "rollout-turn";
@@ -49,25 +46,58 @@ export interface Turns {
 /**
  * The turns of the coordinated members of `namespace` whose published template waits
  * (templateHash differs from appliedTemplateHash). `candidates` are every StellarNode the
- * request relates, read with their published rollout (readPeerCandidates).
+ * request relates, read with their published rollout (readPeerCandidates); `attachments`
+ * the decorator's observed attachments, whose turns to apply may still be acted on.
+ *
+ * A turn to apply holds for TURN_VALID_SECONDS (rollout/decide.ts): while it does, it is
+ * kept as it was granted, and its member counts as restarting in every other member's
+ * decision (a wait written over it could reach its member after the turn itself). After
+ * that the rule decides again, from the statuses of then.
  */
 export function renderTurns(
   related: unknown,
+  attachments: unknown,
   namespace: string,
   candidates: readonly PeerCandidate[],
   now: Date,
 ): Turns {
   const byKey = new Map(candidates.map((candidate) => [namespacedName(candidate), candidate]));
+  const nodes = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
+  const pending: PendingMember[] = [];
+  for (const object of isRecord(nodes) ? Object.values(nodes) : []) {
+    const member = pendingMember(object, namespace, byKey);
+    if (member !== undefined) pending.push(member);
+  }
+  // The turns to apply that are still live, by member key.
+  const live = new Map<string, Turn>();
+  for (const member of pending) {
+    const given = readTurn(attachments, member.self.name, namespace);
+    if (
+      given !== undefined &&
+      given.templateHash === member.rollout.templateHash &&
+      given.pendingSince === member.rollout.pendingSince &&
+      turnIsLive(given, now)
+    ) {
+      live.set(namespacedName(member.self), given);
+    }
+  }
   // Members of one group share their candidates: selected once per network and selector,
   // not once per member (a join makes every member of a group of N pending: N x N).
   const groups = new Map<string, PeerCandidate[]>();
   const turns: { name: string; turn: Turn }[] = [];
   let resyncAfterSeconds: number | undefined;
-  const nodes = isRecord(related) ? related[GROUP_KEYS.StellarNode] : undefined;
-  for (const object of isRecord(nodes) ? Object.values(nodes) : []) {
-    const member = pendingMember(object, namespace, byKey);
-    if (member === undefined) continue;
+  const resyncIn = (seconds: number) => {
+    resyncAfterSeconds = Math.min(resyncAfterSeconds ?? seconds, seconds);
+  };
+  for (const member of pending) {
     const { self, discovery, rollout } = member;
+    const kept = live.get(namespacedName(self));
+    if (kept !== undefined) {
+      turns.push({ name: self.name, turn: kept });
+      const age = (now.getTime() - Date.parse(kept.grantedAt ?? "")) / 1000;
+      resyncIn(Math.max(1, Math.ceil(TURN_VALID_SECONDS - age)));
+      continue;
+    }
     const groupKey = stableStringify([self.networkPassphrase, discovery.groupSelector ?? null]);
     let group = groups.get(groupKey);
     if (group === undefined) {
@@ -87,6 +117,10 @@ export function renderTurns(
         !(candidate.uid !== undefined && candidate.uid === self.uid) &&
         !(candidate.name === self.name && candidate.namespace === self.namespace),
     );
+    // A member holding a live turn may be restarting already, whatever its status says yet.
+    const others = memberStates(self, members).map((state) =>
+      live.has(state.key) ? { ...state, ready: false, unreadySince: rfc3339(now) } : state,
+    );
     const decision = decideRollout({
       now,
       maxUnavailable: discovery.maxUnavailable,
@@ -97,22 +131,20 @@ export function renderTurns(
       appliedTemplateHash: rollout.appliedTemplateHash,
       appliedBefore: undefined,
       pendingSince: rollout.pendingSince,
-      others: memberStates(self, members),
+      others,
     });
     const turn: Turn = {
       templateHash: rollout.templateHash,
       pendingSince: rollout.pendingSince,
       apply: decision.applyDesired,
+      ...(decision.applyDesired ? { grantedAt: rfc3339(now) } : {}),
       ...(decision.wait === undefined ? {} : { wait: decision.wait }),
       ...(decision.waitingFor === undefined ? {} : { waitingFor: decision.waitingFor }),
     };
     turns.push({ name: self.name, turn });
-    if (decision.resyncAfterSeconds !== undefined) {
-      resyncAfterSeconds = Math.min(
-        resyncAfterSeconds ?? decision.resyncAfterSeconds,
-        decision.resyncAfterSeconds,
-      );
-    }
+    // A new turn runs out: look again then, if it has not been acted on.
+    if (decision.applyDesired) resyncIn(TURN_VALID_SECONDS);
+    else if (decision.resyncAfterSeconds !== undefined) resyncIn(decision.resyncAfterSeconds);
   }
   turns.sort((a, b) => compareText(a.name, b.name));
   return {
@@ -160,7 +192,7 @@ function parseTurn(text: unknown): Turn | undefined {
     return undefined;
   }
   if (!isRecord(raw)) return undefined;
-  const { templateHash, pendingSince, apply, wait, waitingFor } = raw;
+  const { templateHash, pendingSince, apply, wait, waitingFor, grantedAt } = raw;
   if (typeof templateHash !== "string" || typeof pendingSince !== "string") return undefined;
   if (typeof apply !== "boolean") return undefined;
   const reason = isRecord(wait) ? wait["reason"] : undefined;
@@ -175,6 +207,7 @@ function parseTurn(text: unknown): Turn | undefined {
     templateHash,
     pendingSince,
     apply,
+    ...(typeof grantedAt === "string" ? { grantedAt } : {}),
     ...(parsedWait === undefined ? {} : { wait: parsedWait }),
     ...(typeof waitingFor === "string" ? { waitingFor } : {}),
   };
@@ -182,7 +215,7 @@ function parseTurn(text: unknown): Turn | undefined {
 
 interface PendingMember {
   self: PeerSelf;
-  discovery: ReturnType<typeof PeerDiscoverySchema.parse>;
+  discovery: PeerDiscovery;
   rollout: {
     templateHash: string;
     appliedTemplateHash: string;

@@ -90,7 +90,7 @@ export function syncNamespace(
   // namespace has StellarNodes, whatever else is refused here.
   const coordinates = request.finalizing !== true && related.length > 0;
   const turns = coordinates
-    ? renderTurns(request.related, namespace, related, options.now)
+    ? renderTurns(request.related, request.attachments, namespace, related, options.now)
     : { attachments: [], resyncAfterSeconds: undefined };
   const response: DecoratorSyncResponse = {
     labels: {},

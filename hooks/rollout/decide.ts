@@ -177,11 +177,35 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
 
 /** A turn handed to a coordinated member by the namespace decorator (coordination/turns.ts). */
 export interface TurnGrant {
+  /** The pending template the turn is for (the member's published status.rollout.templateHash). */
   templateHash: string;
+  /** Since when it has been pending (its status.rollout.pendingSince): one wait, one turn. */
   pendingSince: string;
+  /** True: it may put the template on its StatefulSet now, until TURN_VALID_SECONDS after grantedAt. */
   apply: boolean;
+  /** When the decorator decided `apply` (RFC 3339). */
+  grantedAt?: string | undefined;
+  /** Why it waits, for its condition and status.rollout.waitingFor (apply false). */
   wait?: RolloutWait | undefined;
   waitingFor?: string | undefined;
+}
+
+/**
+ * How long a turn to apply counts. A local decision is made from reads at most a cache's lag
+ * old; a turn is acted on whenever the member next syncs, which a slow queue or a hook outage
+ * can put off without bound. So a turn holds this long after it was granted, the decorator
+ * counts the member as restarting meanwhile (coordination/turns.ts), and a member that has
+ * not acted by then waits for the decorator to decide again. The safety argument's settling
+ * bound takes it in: settleSeconds > TURN_VALID_SECONDS + 2 S + δ (docs/how-it-works.md).
+ */
+export const TURN_VALID_SECONDS = 5;
+
+/** Whether a turn to apply was granted less than TURN_VALID_SECONDS before `now`. */
+export function turnIsLive(turn: TurnGrant, now: Date): boolean {
+  if (!turn.apply || turn.grantedAt === undefined) return false;
+  const age = (now.getTime() - Date.parse(turn.grantedAt)) / 1000;
+  // A clock a little behind the decorator's sees a grant from its future: as fresh.
+  return Number.isFinite(age) && age < TURN_VALID_SECONDS && age > -TURN_VALID_SECONDS;
 }
 
 export type TurnInput = Omit<
@@ -199,8 +223,9 @@ export type TurnInput = Omit<
  * published, and handed it as its turn. What needs no group is decided here, as there: a
  * template that restarts nothing applies at once, and an applied one is never reverted. A
  * turn counts only for the template and the wait it was given for (a turn of an earlier
- * wait, still in a stale cache, never lets a later template through); without one the
- * template waits, and the member publishes since when, which is what the decorator reads.
+ * wait, still in a stale cache, never lets a later template through), and only for
+ * TURN_VALID_SECONDS after it was granted; without one the template waits, and the member
+ * publishes since when, which is what the decorator reads.
  */
 export function decideByTurn(input: TurnInput): RolloutDecision {
   const { now, desiredTemplateHash: desired } = input;
@@ -215,7 +240,13 @@ export function decideByTurn(input: TurnInput): RolloutDecision {
   const pendingSince = input.pendingSince ?? rfc3339(now);
   const turn = input.turn;
   if (turn !== undefined && turn.templateHash === desired && turn.pendingSince === pendingSince) {
-    if (turn.apply) return applied(desired);
+    if (turnIsLive(turn, now)) return applied(desired);
+    if (turn.apply) {
+      return wait(current, pendingSince, undefined, undefined, {
+        reason: "WaitingForGroup",
+        message: `its turn (granted at ${turn.grantedAt ?? "an unreadable time"}) ran out before it could act on it: waiting for the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) to decide again`,
+      });
+    }
     if (turn.wait !== undefined) {
       return wait(current, pendingSince, turn.waitingFor, undefined, turn.wait);
     }

@@ -1,14 +1,19 @@
 import { groupLabelValue } from "../discovery/group-label.js";
 import { planPeers } from "../discovery/plan-peers.js";
 import { knownPeersText } from "../discovery/plan-peers.js";
-import { readPeerCandidates } from "../discovery/related-nodes.js";
+import { readPeerCandidates, type PeerCandidate } from "../discovery/related-nodes.js";
+import { matchesLabelSelector } from "../kube/label-selector.js";
 import { sha256Hex } from "../hash.js";
 import type { SyncRequest, SyncResponse } from "../metacontroller/composite-hooks.js";
 import type { KubeObject } from "../kube/objects.js";
 import { mergeConditions } from "../kube/conditions.js";
 import { sortChildren } from "../metacontroller/observed-children.js";
 import { applyTransforms, type DesiredStateTransform } from "../metacontroller/transforms.js";
-import { AutomaticQuorumSchema, DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
+import {
+  AutomaticQuorumSchema,
+  DEFAULT_PEER_DISCOVERY,
+  type PeerDiscovery,
+} from "../spec/stellar-node-spec.js";
 import { generateAutomaticQuorum } from "../discovery/automatic-quorum.js";
 import { quorumLatches } from "../discovery/quorum-admission.js";
 import { readyCondition } from "./readiness.js";
@@ -114,9 +119,11 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
   // as before, and the node decides its own turn.
   const coordinated = isCoordinated(discovery) && !relatesStellarNodes(request.related);
   const candidates = coordinated
-    ? readViewCandidates(request.related, namespace)
+    ? inGroupSelection(readViewCandidates(request.related, namespace), discovery)
     : readPeerCandidates(request.related, namespace);
   if (candidates === undefined) {
+    // A refused spec is still refused (its Valid=False is what the others read of it).
+    if (!verdict.valid) return finish(request, refuse(request, observed, verdict, [], options));
     return finish(request, {
       response: {
         status: awaitingGroupViewStatus(parent, observed, options.now),
@@ -360,6 +367,20 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
       rollout: rollout.report,
     },
   });
+}
+
+/**
+ * The view's nodes a member relates: the view holds the whole namespace, and a member with a
+ * groupSelector relates (customize.ts) only the StellarNodes it selects, so the judges of
+ * node ports and identities compare it with its group alone, on either path.
+ */
+function inGroupSelection(
+  candidates: PeerCandidate[] | undefined,
+  discovery: PeerDiscovery,
+): PeerCandidate[] | undefined {
+  const selector = discovery.groupSelector;
+  if (candidates === undefined || selector === undefined) return candidates;
+  return candidates.filter((candidate) => matchesLabelSelector(selector, candidate.labels));
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   type StatusPeers,
 } from "./generate.js";
 import { REPO_ROOT, startServer, type RunningServer } from "./server-runner.js";
+import { measureDecorator, type DecoratorResult } from "./decorator.js";
 import { bytes, ms, summarize, table, type Summary } from "./stats.js";
 
 const args = process.argv.slice(2);
@@ -444,6 +445,8 @@ interface Results {
   scaling: { statusPeers: StatusPeers; server: ServerName; ratio: number | undefined }[];
   saturation: SaturationResult[];
   events: EventResult[];
+  /** The namespace decorator's sync (absent in results of before it coordinated). */
+  decorator?: DecoratorResult[];
   serverPeakRssBytes: {
     sizesAndEvents: Partial<Record<ServerName, number>>;
     saturation: Partial<Record<ServerName, number>>;
@@ -484,6 +487,13 @@ async function main(): Promise<void> {
       log(`sync, status.peers ${mode}, N=${n}`);
       sizes.push(await measureSize(targets, mode, n));
     }
+  }
+  // 1b. The namespace decorator's sync, this tree only: the coordinated groups' one full read.
+  const decorator: DecoratorResult[] = [];
+  const current = targets.find((t) => t.name === "current");
+  for (const n of current === undefined ? [] : SIZES.filter((size) => size <= 5000)) {
+    log(`namespace decorator sync, N=${n}`);
+    decorator.push(...(await measureDecorator(current!.server.origin, n, QUICK)));
   }
   // 2. Membership events, on our builds, interleaved.
   const events: EventResult[] = [];
@@ -555,6 +565,7 @@ async function main(): Promise<void> {
     scaling,
     saturation,
     events,
+    decorator,
     serverPeakRssBytes: { sizesAndEvents: mainPeakRss, saturation: saturationPeakRss },
   };
   const stamp = startedAt.replace(/[:.]/g, "-");
@@ -745,6 +756,25 @@ function render(results: Results): string {
       ]),
     ),
   );
+  if (results.decorator !== undefined && results.decorator.length > 0) {
+    out.push(
+      "",
+      "The namespace decorator's sync (this tree): the group view and every pending member's turn",
+      table(
+        ["N", "members", "request", "response", "floor", "in-process", "HTTP", "HTTP / floor"],
+        results.decorator.map((d) => [
+          String(d.n),
+          d.state,
+          bytes(d.requestBytes),
+          bytes(d.responseBytes),
+          ms(d.floor.median),
+          ms(d.inProcess.median),
+          ms(d.http.median),
+          d.httpToFloor.toFixed(2),
+        ]),
+      ),
+    );
+  }
   return out.join("\n");
 }
 

@@ -219,7 +219,8 @@ export class RolloutWorld {
         related: {
           "StellarNode.stellar.org/v1alpha1": objectMap(this.stellarNodes(staleness), "v2"),
         },
-        attachments: {},
+        // Its own attachments, as written staleness[7] ago: the turns it handed.
+        attachments: { "ConfigMap.v1": objectMap(this.attachmentsSeen(staleness[7] ?? 0), "v2") },
       },
       { clusterDomain: "cluster.local", now: new Date(this.now) },
     );
@@ -231,15 +232,19 @@ export class RolloutWorld {
 
   /** The decorator's ConfigMaps a coordinated member relates, as written `stalenessMs` ago. */
   private decoratorView(node: SimNode, stalenessMs: number): KubeObject[] {
+    return this.attachmentsSeen(stalenessMs).filter(
+      (object) =>
+        object.metadata.name.startsWith("stellar-peers-view-") ||
+        object.metadata.name === `${node.name}-turn`,
+    );
+  }
+
+  /** The decorator's ConfigMaps as written `stalenessMs` ago. */
+  private attachmentsSeen(stalenessMs: number): KubeObject[] {
     const horizon = this.now - Math.min(MAX_STALENESS_MS, stalenessMs);
     let latest: KubeObject[] = [];
     for (const output of this.decorated) if (output.at <= horizon) latest = output.attachments;
-    return latest.filter(
-      (object) =>
-        object.kind === "ConfigMap" &&
-        (object.metadata.name.startsWith("stellar-peers-view-") ||
-          object.metadata.name === `${node.name}-turn`),
-    );
+    return latest.filter((object) => object.kind === "ConfigMap");
   }
 
   sync(index: number, staleness: readonly number[], staleSelf = false): void {

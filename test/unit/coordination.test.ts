@@ -112,7 +112,7 @@ describe("coordination: the group view", () => {
     // What the view keeps of a member's rollout: valid and rendered, nothing else.
     assert.deepEqual(
       fromView.map((candidate) => candidate.published),
-      fromNodes.map((candidate) => ({
+      fromNodes.map(() => ({
         valid: true,
         rendered: true,
         templateHash: undefined,
@@ -201,17 +201,56 @@ describe("coordination: turns", () => {
       member("beta", { templateHash: "t2", pendingSince: settledSince }),
       member("gamma", { templateHash: "t3", pendingSince: settledSince }),
     ];
-    const turns = renderTurns(related(nodes), NS, readPeerCandidates(related(nodes), NS), now);
+    const turns = renderTurns(related(nodes), {}, NS, readPeerCandidates(related(nodes), NS), now);
     assert.deepEqual(
       turns.attachments.map((cm) => cm.metadata.name),
       ["beta-turn", "gamma-turn"],
     );
     const beta = readTurn(configMaps(turns.attachments), "beta", NS);
     const gamma = readTurn(configMaps(turns.attachments), "gamma", NS);
-    assert.deepEqual(beta, { templateHash: "t2", pendingSince: settledSince, apply: true });
+    assert.deepEqual(beta, {
+      templateHash: "t2",
+      pendingSince: settledSince,
+      apply: true,
+      grantedAt: "2026-11-23T12:00:00Z",
+    });
     assert.equal(gamma?.apply, false);
     assert.equal(gamma?.waitingFor, "stellar/beta");
-    assert.equal(turns.resyncAfterSeconds, undefined);
+    // Looked at again when beta's turn runs out, in case it has not acted on it.
+    assert.equal(turns.resyncAfterSeconds, 5);
+  });
+
+  it("keeps a live turn as granted and counts its member as restarting; decides again once it ran out", () => {
+    const nodes = [
+      member("alpha", { templateHash: "t2", pendingSince: settledSince }),
+      member("beta", { templateHash: "t3", pendingSince: settledSince }),
+    ];
+    const candidates = readPeerCandidates(related(nodes), NS);
+    // beta held a turn granted 2 s ago, when alpha's pending template was not yet read.
+    const held: Turn = {
+      templateHash: "t3",
+      pendingSince: settledSince,
+      apply: true,
+      grantedAt: "2026-11-23T11:59:58Z",
+    };
+    const heldTurn: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "beta-turn", namespace: NS },
+      data: { "turn.json": JSON.stringify(held) },
+    };
+    const observedTurns = configMaps([heldTurn]);
+    const now = new Date("2026-11-23T12:00:00Z");
+    const turns = renderTurns(related(nodes), observedTurns, NS, candidates, now);
+    assert.deepEqual(readTurn(configMaps(turns.attachments), "beta", NS), held);
+    const alpha = readTurn(configMaps(turns.attachments), "alpha", NS);
+    assert.equal(alpha?.apply, false, "alpha waits while beta may be restarting");
+    assert.equal(turns.resyncAfterSeconds, 3);
+    // Once beta's turn ran out, the rule decides again: alpha, ahead in the order, goes first.
+    const later = new Date("2026-11-23T12:00:04Z");
+    const again = renderTurns(related(nodes), observedTurns, NS, candidates, later);
+    assert.equal(readTurn(configMaps(again.attachments), "alpha", NS)?.apply, true);
+    assert.equal(readTurn(configMaps(again.attachments), "beta", NS)?.apply, false);
   });
 
   it("keeps a settling template waiting, and asks to be synced when it has settled", () => {
@@ -219,7 +258,7 @@ describe("coordination: turns", () => {
       member("alpha", {}),
       member("beta", { templateHash: "t2", pendingSince: "2026-11-23T11:59:55Z" }),
     ];
-    const turns = renderTurns(related(nodes), NS, readPeerCandidates(related(nodes), NS), now);
+    const turns = renderTurns(related(nodes), {}, NS, readPeerCandidates(related(nodes), NS), now);
     const beta = readTurn(configMaps(turns.attachments), "beta", NS);
     assert.equal(beta?.apply, false);
     assert.equal(beta?.wait?.reason, "Settling");
@@ -231,7 +270,7 @@ describe("coordination: turns", () => {
       member("alpha", { ready: false, unreadySince: "2026-11-23T11:59:30Z" }),
       member("beta", { templateHash: "t2", pendingSince: settledSince }),
     ];
-    const turns = renderTurns(related(nodes), NS, readPeerCandidates(related(nodes), NS), now);
+    const turns = renderTurns(related(nodes), {}, NS, readPeerCandidates(related(nodes), NS), now);
     assert.equal(readTurn(configMaps(turns.attachments), "beta", NS)?.apply, false);
     const refused = stellarNode("beta", {
       status: {
@@ -245,7 +284,8 @@ describe("coordination: turns", () => {
     });
     const others = [member("alpha", {}), refused, cluster];
     assert.deepEqual(
-      renderTurns(related(others), NS, readPeerCandidates(related(others), NS), now).attachments,
+      renderTurns(related(others), {}, NS, readPeerCandidates(related(others), NS), now)
+        .attachments,
       [],
     );
   });
@@ -315,6 +355,7 @@ describe("coordination: a member acts on its turn only", () => {
     templateHash: "t2",
     pendingSince: "2026-11-23T11:59:00Z",
     apply: true,
+    grantedAt: "2026-11-23T11:59:58Z",
     ...fields,
   });
 
@@ -322,11 +363,13 @@ describe("coordination: a member acts on its turn only", () => {
     assert.equal(decideByTurn({ ...base, turn: turn({}) }).applyDesired, true);
   });
 
-  it("waits without a turn, with a turn for another template, or of another wait", () => {
+  it("waits without a turn, with a turn for another template, of another wait, or run out", () => {
     for (const given of [
       undefined,
       turn({ templateHash: "t3" }),
       turn({ pendingSince: "2026-11-23T11:00:00Z" }),
+      turn({ grantedAt: "2026-11-23T11:59:50Z" }),
+      turn({ grantedAt: undefined }),
     ]) {
       const decision = decideByTurn({ ...base, turn: given });
       assert.equal(decision.applyDesired, false, JSON.stringify(given));
@@ -354,6 +397,7 @@ describe("coordination: a member acts on its turn only", () => {
     ];
     const turns = renderTurns(
       related(nodes),
+      {},
       NS,
       readPeerCandidates(related(nodes), NS),
       FIXED_NOW,
@@ -393,6 +437,52 @@ describe("coordination: the sync of a coordinated member", () => {
     ).response;
     assert.deepEqual(coordinated.children, legacy.children);
     assert.deepEqual(coordinated.status?.peers, legacy.status?.peers);
+  });
+
+  it("judges its seed against its own group only, as when it related the StellarNodes", () => {
+    const selector = { peerDiscovery: { groupSelector: { matchLabels: { org: "a" } } } };
+    const labelled = (node: KubeObject, org: string): KubeObject => ({
+      ...node,
+      metadata: { ...node.metadata, labels: { org } },
+    });
+    const mine = labelled(stellarNode("alpha", { spec: selector }), "a");
+    const peer = labelled(stellarNode("beta", { spec: selector }), "a");
+    // Another organisation's validator, older by name, naming a Secret of the same name.
+    const other = labelled(
+      stellarNode("aardvark", { validatorConfig: { seedSecretRef: "alpha-seed" } }),
+      "b",
+    );
+    const view = renderGroupView(related([mine, peer, other]), NS);
+    const result = syncStellarNode(
+      { ...syncRequest(mine), related: configMaps(view) },
+      { clusterDomain: "cluster.local", now: FIXED_NOW },
+    );
+    const valid = result.response.status?.conditions?.find((c) => c.type === "Valid");
+    assert.equal(valid?.status, "True", valid?.message);
+  });
+
+  it("keeps its conditions, and a refused spec stays refused, while the view is not whole", () => {
+    const previous = syncStellarNode(syncRequest(alpha, { related: [alpha, ...others] }), {
+      clusterDomain: "cluster.local",
+      now: FIXED_NOW,
+    }).response;
+    const withStatus = { ...alpha, status: previous.status };
+    const waiting = syncStellarNode(
+      {
+        ...syncRequest(withStatus, { children: observed(previous.children) }),
+        related: configMaps([]),
+      },
+      { clusterDomain: "cluster.local", now: FIXED_NOW },
+    ).response;
+    const types = (waiting.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`);
+    assert.ok(types.includes("Valid=True"), types.join(", "));
+    assert.ok(types.includes("GroupView=False"), types.join(", "));
+    const refused = stellarNode("alpha", { spec: { nodeType: "Horizon" } });
+    const result = syncStellarNode(
+      { ...syncRequest(refused), related: configMaps([]) },
+      { clusterDomain: "cluster.local", now: FIXED_NOW },
+    );
+    assert.equal(result.report.valid, false);
   });
 
   it("keeps its children as they run, and says why, until the view is whole", () => {
