@@ -35,8 +35,10 @@ const DECORATOR_ANNOTATION = "metacontroller.k8s.io/decorator-controller";
  * An attachment of a namespace decorator: controlled by Namespace `namespace`, annotated by
  * Metacontroller (decorator/controller.go). A coordinated member trusts no other ConfigMap
  * for its group or its turn: anyone who may create ConfigMaps in the namespace could
- * otherwise hand it peers, keys or a turn. One that forges both is the decorator's to
- * update: Metacontroller rewrites an attachment it sees as its own.
+ * otherwise hand it peers, keys or a turn by labels alone. This is no signature: whoever
+ * may write ConfigMaps there can forge both (Metacontroller claims attachments by the
+ * owner's uid, which a member cannot check), and is trusted here as for the validators'
+ * peers and config ConfigMaps.
  */
 export function isDecoratorAttachment(object: Record<string, unknown>, namespace: string): boolean {
   const metadata = object["metadata"];

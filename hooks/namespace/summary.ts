@@ -75,8 +75,8 @@ export function syncNamespace(
   options: NamespaceSyncOptions,
 ): NamespaceSyncResult {
   const namespace = request.object.metadata.name;
-  const related = readPeerCandidates(request.related, namespace);
-  const candidates = related.filter(
+  const everyNode = readPeerCandidates(request.related, namespace);
+  const candidates = everyNode.filter(
     (candidate) =>
       candidate.namespace === namespace && candidate.isValidator && !candidate.deleting,
   );
@@ -88,9 +88,9 @@ export function syncNamespace(
   const wanted = candidates.length > 0 && conflict === undefined && request.finalizing !== true;
   // The group view and the turns of the coordinated members (coordination/): while the
   // namespace has StellarNodes, whatever else is refused here.
-  const coordinates = request.finalizing !== true && related.length > 0;
+  const coordinates = request.finalizing !== true && everyNode.length > 0;
   const turns = coordinates
-    ? renderTurns(request.related, request.attachments, namespace, related, options.now)
+    ? renderTurns(request.related, request.attachments, namespace, everyNode, options.now)
     : { attachments: [], resyncAfterSeconds: undefined };
   const response: DecoratorSyncResponse = {
     labels: {},

@@ -120,8 +120,9 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     );
   }
   // Which member a wait names is for people (status.rollout.waitingFor and the message);
-  // the decision is the same whichever is named. Every status write of a member makes
-  // Metacontroller sync every member, so the one named is the one that changes least
+  // the decision is the same whichever is named. Every status write of a member syncs whoever
+  // relates it (every member, unless the decorator coordinates the group; then a changed
+  // wait is a changed turn), so the one named is the one that changes least
   // while the group rolls one at a time: the first member (in the group's order) that
   // has not published this group, else the nearest earlier member still pending (a
   // member waits on it from settling to its restart, while those before it restart).
@@ -310,8 +311,8 @@ function wait(
 }
 
 /**
- * A wait ends by an event (a member's status write wakes every member through
- * Metacontroller's related-object watch) or by time: an unready member becoming stuck. Only
+ * A wait ends by an event (a member's status write wakes whoever relates it through
+ * Metacontroller's related-object watch: every member, or the coordinating decorator) or by time: an unready member becoming stuck. Only
  * the second needs a timer; a timer for the first would be polling, which at N members
  * waiting through a rollout of N restarts costs syncs that grow as N squared.
  * Metacontroller's own resync (resyncPeriodSeconds: 300) stays the backstop for a lost

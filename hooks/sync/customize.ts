@@ -18,7 +18,10 @@ import { turnConfigMapName } from "../coordination/turns.js";
  * pkg/controller/common/customize/manager.go: `namespace` without names selects a whole
  * namespace; a labelSelector without namespace selects every namespace (hook v2).
  */
-export function customizeStellarNode(request: CustomizeRequest): CustomizeResponse {
+export function customizeStellarNode(
+  request: CustomizeRequest,
+  options: { coordinatedRollout: boolean } = { coordinatedRollout: false },
+): CustomizeResponse {
   const namespace = request.parent.metadata.namespace;
   const spec = isRecord(request.parent["spec"]) ? request.parent["spec"] : {};
   // An unparseable peerDiscovery falls back to the defaults: the sync reports it as invalid.
@@ -27,8 +30,9 @@ export function customizeStellarNode(request: CustomizeRequest): CustomizeRespon
     PeerDiscoverySchema.parse({});
   // A coordinated member relates the namespace decorator's group view and its own turn, and
   // no StellarNode: a status write of another member then syncs it only when what it acts on
-  // changed (coordination/coordinated.ts).
-  if (isCoordinated(discovery) && namespace !== undefined) {
+  // changed (coordination/coordinated.ts). Only with COORDINATED_ROLLOUT=on; the sync reads
+  // either shape of request whatever the setting, so turning it off (or on) is safe.
+  if (options.coordinatedRollout && isCoordinated(discovery) && namespace !== undefined) {
     return {
       relatedResources: [
         {

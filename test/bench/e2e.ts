@@ -16,7 +16,11 @@
  * namespace bench-e2e-<size>-<random> (without the e2e label), deleted at the end.
  *
  *   npm run bench -- --e2e [--sizes=3,10,30,50] [--runs=1] [--settle=15]
- *                          [--strategy=QuorumSafe|LiveConnect]
+ *                          [--strategy=QuorumSafe|LiveConnect] [--coordinated-rollout=on|off]
+ *
+ * `--coordinated-rollout` is the hook server's COORDINATED_ROLLOUT (default here: on, the
+ * namespace decorator coordinating the groups; off, every member relating every StellarNode,
+ * as the product's default in this release).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -38,6 +42,10 @@ const CLUSTER_ENV = join(REPO_ROOT, ".cluster", "env");
 const RECORD_END = "\u0001\n";
 
 const log = (text: string): void => void process.stderr.write(`[bench e2e] ${text}\n`);
+
+/** The hook server's COORDINATED_ROLLOUT, from --coordinated-rollout (main). */
+let coordinated: "on" | "off" = "on";
+const coordinatedRollout = (): string => coordinated;
 
 type UpdateStrategy = "QuorumSafe" | "LiveConnect";
 
@@ -185,6 +193,7 @@ export async function ensureHookServer(): Promise<{
       SHUTDOWN_GRACE_SECONDS: "0",
       // As test/e2e/run.sh starts it: LiveConnect needs one (kwok runs no containers).
       SIDECAR_IMAGE: "stellar-peers:e2e",
+      COORDINATED_ROLLOUT: coordinatedRollout(),
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -455,6 +464,11 @@ export async function main(args: readonly string[]): Promise<void> {
   const sizes = (option("sizes") ?? "3,10,30,50").split(",").map(Number);
   const runs = Number(option("runs") ?? 1);
   const settleSeconds = Number(option("settle") ?? 15);
+  const coordination = option("coordinated-rollout") ?? "on";
+  if (coordination !== "on" && coordination !== "off") {
+    throw new Error(`--coordinated-rollout=${coordination}: on or off`);
+  }
+  coordinated = coordination;
   const updateStrategy = option("strategy") ?? "QuorumSafe";
   if (updateStrategy !== "QuorumSafe" && updateStrategy !== "LiveConnect") {
     throw new Error(`--strategy=${updateStrategy}: QuorumSafe or LiveConnect`);
@@ -500,6 +514,7 @@ export async function main(args: readonly string[]): Promise<void> {
     hookServer: hooks.own ? "started by the benchmark" : "already running (shared)",
     settleSeconds,
     updateStrategy,
+    coordinatedRollout: coordinated,
     events,
   };
   mkdirSync(RESULTS, { recursive: true });
@@ -517,6 +532,8 @@ export function renderEvents(results: {
   settleSeconds: number;
   /** Absent in results written before the option (QuorumSafe). */
   updateStrategy?: string;
+  /** Absent in results written before the option (off: it did not exist). */
+  coordinatedRollout?: string;
   events: EventResult[];
 }): string {
   const m = results.machine;
@@ -545,7 +562,7 @@ export function renderEvents(results: {
   });
   return [
     `stellar-peers: what a membership event costs on the e2e cluster, ${results.startedAt}`,
-    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}`,
+    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}; COORDINATED_ROLLOUT ${results.coordinatedRollout ?? "off (before the option)"}`,
     "group: members after a join (before a delete); syncs: sync requests the hook server answered, the StellarNodes' and the namespace decorator's (per member);",
     "discovery: create (delete) to every X-peers listing (dropping) it; burst: until no sync for 2 s (at most settleSeconds);",
     "whole: to the last member Ready on the template of its new list; status writes: StellarNode updates seen by a watch",

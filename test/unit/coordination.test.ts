@@ -64,8 +64,9 @@ describe("coordination: which members the namespace decorator coordinates", () =
     assert.equal(isCoordinated({ scope: "Namespace", addressing: "PodIP" }), false);
   });
 
-  it("a coordinated member relates the view and its own turn, never a StellarNode", () => {
-    const rules = customizeStellarNode({ parent: stellarNode("alpha") }).relatedResources;
+  it("with COORDINATED_ROLLOUT=on, a coordinated member relates the view and its own turn, never a StellarNode", () => {
+    const on = { coordinatedRollout: true };
+    const rules = customizeStellarNode({ parent: stellarNode("alpha") }, on).relatedResources;
     assert.deepEqual(
       rules.map((rule) => [rule.resource, rule.namespace, rule.names ?? rule.labelSelector]),
       [
@@ -83,11 +84,18 @@ describe("coordination: which members the namespace decorator coordinates", () =
         ["configmaps", NS, ["alpha-turn"]],
       ],
     );
-    const cluster = customizeStellarNode({
-      parent: stellarNode("alpha", { spec: { peerDiscovery: { scope: "Cluster" } } }),
-    }).relatedResources;
+    const cluster = customizeStellarNode(
+      { parent: stellarNode("alpha", { spec: { peerDiscovery: { scope: "Cluster" } } }) },
+      on,
+    ).relatedResources;
     assert.deepEqual(
       cluster.map((rule) => rule.resource),
+      ["stellarnodes"],
+    );
+    // COORDINATED_ROLLOUT=off (the default): every StellarNode of the group, as before.
+    const off = customizeStellarNode({ parent: stellarNode("alpha") }).relatedResources;
+    assert.deepEqual(
+      off.map((rule) => rule.resource),
       ["stellarnodes"],
     );
   });

@@ -70,31 +70,38 @@ describe("hook server contract (fastify.inject)", () => {
     assert.ok(server.logs.some((line) => line.includes("spec refused")));
   });
 
-  it("customize asks for the group view of the parent's namespace and its own turn", async () => {
+  it("customize asks for the StellarNodes of the parent's namespace", async () => {
     const reply = await post("/stellarnode/customize", requestFile("customize.json"));
     assert.equal(reply.statusCode, 200);
     assert.deepEqual(reply.json(), {
       relatedResources: [
-        {
-          apiVersion: "v1",
-          resource: "configmaps",
-          namespace: "stellar",
-          labelSelector: {
-            matchLabels: {
-              "app.kubernetes.io/name": "stellar-peers",
-              "app.kubernetes.io/component": "group-view",
-              "app.kubernetes.io/managed-by": "stellar-peers",
-            },
-          },
-        },
-        {
-          apiVersion: "v1",
-          resource: "configmaps",
-          namespace: "stellar",
-          names: ["validator-a-turn"],
-        },
+        { apiVersion: "stellar.org/v1alpha1", resource: "stellarnodes", namespace: "stellar" },
       ],
     });
+  });
+
+  it("with COORDINATED_ROLLOUT=on, customize asks for the group view and its own turn", async () => {
+    const coordinated = await testServer({ COORDINATED_ROLLOUT: "on" });
+    try {
+      const reply = await coordinated.app.inject({
+        method: "POST",
+        url: "/stellarnode/customize",
+        headers: { "content-type": "application/json" },
+        payload: requestFile("customize.json") as string,
+      });
+      assert.equal(reply.statusCode, 200);
+      assert.deepEqual(
+        reply
+          .json<{ relatedResources: { resource: string; names?: string[] }[] }>()
+          .relatedResources.map((rule) => [rule.resource, rule.names ?? "by label"]),
+        [
+          ["configmaps", "by label"],
+          ["configmaps", ["validator-a-turn"]],
+        ],
+      );
+    } finally {
+      await coordinated.app.close();
+    }
   });
 
   const badRequests: [string, string | object, RegExp][] = [

@@ -20,6 +20,8 @@ export interface StellarNodeHookOptions {
   bodyPool: BodyPool;
   sidecarImage: string | undefined;
   coreImages: ReadonlyMap<string, string>;
+  /** COORDINATED_ROLLOUT=on: the customize hook relates the decorator's view and turns. */
+  coordinatedRollout: boolean;
 }
 
 /**
@@ -74,7 +76,8 @@ export async function stellarNodeHooks(
   app.post<{ Body: CustomizeRequest }>(
     "/customize",
     { schema: { body: customizeRequestSchema }, config: { hook: "stellarnode-customize" } },
-    async (request) => customizeStellarNode(request.body),
+    async (request) =>
+      customizeStellarNode(request.body, { coordinatedRollout: options.coordinatedRollout }),
   );
 }
 
