@@ -99,14 +99,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     input.maxUnavailable,
     ...input.others.map((member) => member.maxUnavailable ?? Number.POSITIVE_INFINITY),
   );
-  if (
-    input.appliedTemplateHash === undefined ||
-    input.appliedTemplateHash === desired ||
-    input.appliedBefore === desired
-  ) {
-    return applied(desired);
-  }
   const current = input.appliedTemplateHash;
+  if (current === undefined || needsNoTurn(input)) return applied(desired);
   const pendingSince = input.pendingSince ?? rfc3339(now);
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
@@ -230,14 +224,8 @@ export type TurnInput = Omit<
  */
 export function decideByTurn(input: TurnInput): RolloutDecision {
   const { now, desiredTemplateHash: desired } = input;
-  if (
-    input.appliedTemplateHash === undefined ||
-    input.appliedTemplateHash === desired ||
-    input.appliedBefore === desired
-  ) {
-    return applied(desired);
-  }
   const current = input.appliedTemplateHash;
+  if (current === undefined || needsNoTurn(input)) return applied(desired);
   const pendingSince = input.pendingSince ?? rfc3339(now);
   const turn = input.turn;
   if (turn !== undefined && turn.templateHash === desired && turn.pendingSince === pendingSince) {
@@ -268,6 +256,20 @@ export function decideByTurn(input: TurnInput): RolloutDecision {
     reason: "WaitingForGroup",
     message: `waiting for its turn: the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) has not yet handed one for this template, pending since ${pendingSince}`,
   });
+}
+
+/**
+ * A template that is applied already, or was applied by this node before (a stale view of its
+ * own StatefulSet never reverts it). (No pod running on the applied one restarts nothing
+ * either: the callers check that first.)
+ */
+function needsNoTurn(
+  input: Pick<RolloutInput, "appliedTemplateHash" | "desiredTemplateHash" | "appliedBefore">,
+): boolean {
+  return (
+    input.appliedTemplateHash === input.desiredTemplateHash ||
+    input.appliedBefore === input.desiredTemplateHash
+  );
 }
 
 /**

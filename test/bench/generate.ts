@@ -28,7 +28,8 @@ export const BENCH_NOW = new Date("2026-11-23T12:00:00Z");
  * writes it today (the first 64 addresses of the member's list, `peersTruncated` beyond:
  * plan-peers.ts MAX_STATUS_PEERS), `full` as it was before the cap (every other member, so
  * the request grows as N²), `none` without it (only peerCount and peersHash). `view` is the
- * request of a coordinated member (a group of one namespace addressed by DNS, the default):
+ * request of a coordinated member (COORDINATED_ROLLOUT=on, a group of one namespace
+ * addressed by DNS):
  * it relates the namespace decorator's group view (hooks/coordination/group-view.ts) of the
  * same `capped` group, not the StellarNodes.
  */

@@ -45,9 +45,9 @@ const option = (name: string): string | undefined =>
 
 const QUICK = flag("quick");
 /**
- * Today's shapes unless asked: `view` (a coordinated member, the default scope and
- * addressing) and `capped` (a member that relates the StellarNodes: scope Cluster, PodIP);
- * `full` is the shape before the cap, for history.
+ * Today's shapes unless asked: `view` (a coordinated member: COORDINATED_ROLLOUT=on, the
+ * default scope and addressing) and `capped` (a member that relates the StellarNodes: the
+ * default, and scope Cluster or PodIP); `full` is the shape before the cap, for history.
  */
 const MODES: StatusPeers[] = (option("status-peers") ?? "view,capped")
   .split(",")
@@ -579,9 +579,9 @@ async function main(): Promise<void> {
 
 function label(mode: StatusPeers): string {
   return mode === "view"
-    ? "view (today, coordinated: the default)"
+    ? "view (today, COORDINATED_ROLLOUT=on)"
     : mode === "capped"
-      ? "capped (today, relating the StellarNodes)"
+      ? "capped (today, the default)"
       : mode === "full"
         ? "full (before the cap)"
         : "none";
