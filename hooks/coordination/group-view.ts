@@ -84,6 +84,8 @@ export function renderGroupView(related: unknown, namespace: string): KubeObject
   }
   nodes.sort((a, b) => compareText(a.name, b.name));
   let shards = 1;
+  // More shards while one is too large and holds more than one node: a node too large for
+  // a shard alone (labels of hundreds of kB) stays where it is, whatever the count.
   while (shards < MAX_SHARDS && largestShard(nodes, shards) > SHARD_BYTES) shards *= 2;
   const texts: string[][] = Array.from({ length: shards }, () => []);
   for (const node of nodes) texts[shardOf(node.name, shards)]?.push(node.text);
@@ -167,13 +169,16 @@ function parseNodes(text: unknown): unknown[] | undefined {
   }
 }
 
+/** The bytes of the largest shard that holds more than one node (0 if none does). */
 function largestShard(nodes: readonly { name: string; text: string }[], shards: number): number {
   const sizes = new Array<number>(shards).fill(0);
+  const counts = new Array<number>(shards).fill(0);
   for (const node of nodes) {
     const shard = shardOf(node.name, shards);
     sizes[shard] = (sizes[shard] ?? 0) + Buffer.byteLength(node.text) + 1;
+    counts[shard] = (counts[shard] ?? 0) + 1;
   }
-  return Math.max(...sizes);
+  return Math.max(0, ...sizes.filter((_, shard) => (counts[shard] ?? 0) > 1));
 }
 
 /** FNV-1a of the name, mod the shard count: fixed per name, the same on every platform. */

@@ -7,8 +7,8 @@ import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME } from "../render/labels.js";
 import {
   decideRollout,
-  TURN_VALID_SECONDS,
-  turnIsLive,
+  TURN_HOLD_SECONDS,
+  turnIsHeld,
   type RolloutWait,
   type TurnGrant,
 } from "../rollout/decide.js";
@@ -49,10 +49,10 @@ export interface Turns {
  * request relates, read with their published rollout (readPeerCandidates); `attachments`
  * the decorator's observed attachments, whose turns to apply may still be acted on.
  *
- * A turn to apply holds for TURN_VALID_SECONDS (rollout/decide.ts): while it does, it is
- * kept as it was granted, and its member counts as restarting in every other member's
- * decision (a wait written over it could reach its member after the turn itself). After
- * that the rule decides again, from the statuses of then.
+ * A turn to apply is held for TURN_HOLD_SECONDS (rollout/decide.ts), longer than its member
+ * may act on it: while it is, it is kept as it was granted, and its member counts as
+ * restarting in every other member's decision (a wait written over it could reach its member
+ * after the turn itself). After that the rule decides again, from the statuses of then.
  */
 export function renderTurns(
   related: unknown,
@@ -76,7 +76,7 @@ export function renderTurns(
       given !== undefined &&
       given.templateHash === member.rollout.templateHash &&
       given.pendingSince === member.rollout.pendingSince &&
-      turnIsLive(given, now)
+      turnIsHeld(given, now)
     ) {
       live.set(namespacedName(member.self), given);
     }
@@ -95,7 +95,7 @@ export function renderTurns(
     if (kept !== undefined) {
       turns.push({ name: self.name, turn: kept });
       const age = (now.getTime() - Date.parse(kept.grantedAt ?? "")) / 1000;
-      resyncIn(Math.max(1, Math.ceil(TURN_VALID_SECONDS - age)));
+      resyncIn(Math.max(1, Math.ceil(TURN_HOLD_SECONDS - age)));
       continue;
     }
     const groupKey = stableStringify([self.networkPassphrase, discovery.groupSelector ?? null]);
@@ -143,7 +143,7 @@ export function renderTurns(
     };
     turns.push({ name: self.name, turn });
     // A new turn runs out: look again then, if it has not been acted on.
-    if (decision.applyDesired) resyncIn(TURN_VALID_SECONDS);
+    if (decision.applyDesired) resyncIn(TURN_HOLD_SECONDS);
     else if (decision.resyncAfterSeconds !== undefined) resyncIn(decision.resyncAfterSeconds);
   }
   turns.sort((a, b) => compareText(a.name, b.name));

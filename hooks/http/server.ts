@@ -158,6 +158,7 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
   await app.register(namespaceHooks, {
     prefix: "/namespace",
     clusterDomain: config.CLUSTER_DOMAIN,
+    coordinatedRollout: config.COORDINATED_ROLLOUT === "on",
     now: options.now ?? (() => new Date()),
     authToken,
     bodyPool,

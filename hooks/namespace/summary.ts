@@ -25,8 +25,16 @@ const CLASHING_STELLAR_NODE_NAME = "stellar";
 
 export interface NamespaceSyncOptions {
   clusterDomain: string;
-  /** The clock is an input: it only sets discovery_metadata.updatedAt when the list changes. */
+  /**
+   * The clock is an input: it sets discovery_metadata.updatedAt when the list changes, and
+   * when a coordinated member is handed its turn, the turn's grantedAt.
+   */
   now: Date;
+  /**
+   * COORDINATED_ROLLOUT=on: write the group view and the turns (coordination/). Off, nothing
+   * of them is written, so the default never runs that code for the summary and budgets.
+   */
+  coordinatedRollout?: boolean;
 }
 
 /** A ConfigMap stellar-peers the decorator must leave alone; the route logs and counts it. */
@@ -88,7 +96,8 @@ export function syncNamespace(
   const wanted = candidates.length > 0 && conflict === undefined && request.finalizing !== true;
   // The group view and the turns of the coordinated members (coordination/): while the
   // namespace has StellarNodes, whatever else is refused here.
-  const coordinates = request.finalizing !== true && everyNode.length > 0;
+  const coordinates =
+    options.coordinatedRollout === true && request.finalizing !== true && everyNode.length > 0;
   const turns = coordinates
     ? renderTurns(request.related, request.attachments, namespace, everyNode, options.now)
     : { attachments: [], resyncAfterSeconds: undefined };

@@ -176,7 +176,7 @@ export interface TurnGrant {
   templateHash: string;
   /** Since when it has been pending (its status.rollout.pendingSince): one wait, one turn. */
   pendingSince: string;
-  /** True: it may put the template on its StatefulSet now, until TURN_VALID_SECONDS after grantedAt. */
+  /** True: it may put the template on its StatefulSet, for TURN_VALID_SECONDS after grantedAt. */
   apply: boolean;
   /** When the decorator decided `apply` (RFC 3339). */
   grantedAt?: string | undefined;
@@ -186,21 +186,38 @@ export interface TurnGrant {
 }
 
 /**
- * How long a turn to apply counts. A local decision is made from reads at most a cache's lag
- * old; a turn is acted on whenever the member next syncs, which a slow queue or a hook outage
- * can put off without bound. So a turn holds this long after it was granted, the decorator
- * counts the member as restarting meanwhile (coordination/turns.ts), and a member that has
- * not acted by then waits for the decorator to decide again. The safety argument's settling
- * bound takes it in: settleSeconds > TURN_VALID_SECONDS + 2 S + δ (docs/how-it-works.md).
+ * How long a turn to apply counts for its member, from grantedAt. A local decision is made
+ * from reads a cache's lag old; a turn is acted on whenever the member next syncs, which a
+ * backed-up queue or a hook outage can put off without bound, so it must run out. Long
+ * enough for a slow queue (a member that misses it waits for the decorator to decide again).
  */
-export const TURN_VALID_SECONDS = 5;
+export const TURN_VALID_SECONDS = 30;
+/**
+ * How long the decorator counts a turn it granted as a restart in progress, and keeps it
+ * as granted: the member's window, plus a clock up to TURN_CLOCK_SKEW_SECONDS behind the
+ * decorator's, plus the time the member's status takes to show its restart to the decorator
+ * (its write, and the decorator's cache). So the decorator never decides for the others
+ * while a turn may still be acted on unseen, and the settling bound of the safety argument
+ * stays the local one (docs/how-it-works.md).
+ */
+export const TURN_HOLD_SECONDS = 40;
+/** A member's clock may run this far behind the decorator's (a grant from its future). */
+const TURN_CLOCK_SKEW_SECONDS = 1;
 
-/** Whether a turn to apply was granted less than TURN_VALID_SECONDS before `now`. */
+/** Whether a member may still act on a turn to apply, at its `now`. */
 export function turnIsLive(turn: TurnGrant, now: Date): boolean {
+  return turnAge(turn, now, TURN_VALID_SECONDS);
+}
+
+/** Whether the decorator, at its `now`, counts a turn to apply as a restart in progress. */
+export function turnIsHeld(turn: TurnGrant, now: Date): boolean {
+  return turnAge(turn, now, TURN_HOLD_SECONDS);
+}
+
+function turnAge(turn: TurnGrant, now: Date, seconds: number): boolean {
   if (!turn.apply || turn.grantedAt === undefined) return false;
   const age = (now.getTime() - Date.parse(turn.grantedAt)) / 1000;
-  // A clock a little behind the decorator's sees a grant from its future: as fresh.
-  return Number.isFinite(age) && age < TURN_VALID_SECONDS && age > -TURN_VALID_SECONDS;
+  return Number.isFinite(age) && age < seconds && age > -TURN_CLOCK_SKEW_SECONDS;
 }
 
 export type TurnInput = Omit<
@@ -231,9 +248,10 @@ export function decideByTurn(input: TurnInput): RolloutDecision {
   if (turn !== undefined && turn.templateHash === desired && turn.pendingSince === pendingSince) {
     if (turnIsLive(turn, now)) return applied(desired);
     if (turn.apply) {
+      // No time in the message: a status write at every expiry would wake the decorator.
       return wait(current, pendingSince, undefined, undefined, {
         reason: "WaitingForGroup",
-        message: `its turn (granted at ${turn.grantedAt ?? "an unreadable time"}) ran out before it could act on it: waiting for the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) to decide again`,
+        message: `its turn ran out before it could act on it: waiting for the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) to decide again`,
       });
     }
     if (turn.wait !== undefined) {

@@ -11,6 +11,7 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { BENCH_NAMESPACE, BENCH_NOW, buildGroup, CLUSTER_DOMAIN } from "./generate.js";
 import { summarize, type Summary } from "./stats.js";
+import { decoratorAttachments } from "../support/fixtures.js";
 
 export interface DecoratorResult {
   n: number;
@@ -25,7 +26,23 @@ export interface DecoratorResult {
 
 const now = (): number => performance.now();
 
-function request(nodes: readonly KubeObject[]): Record<string, unknown> {
+/** The decorator's observed attachments, as its own earlier answer made them. */
+function attachmentsOf(objects: readonly KubeObject[]): Record<string, Record<string, KubeObject>> {
+  const groups: Record<string, Record<string, KubeObject>> = {
+    "ConfigMap.v1": {},
+    "PodDisruptionBudget.policy/v1": {},
+  };
+  for (const object of decoratorAttachments(objects, BENCH_NAMESPACE)) {
+    const key = object.kind === "ConfigMap" ? "ConfigMap.v1" : "PodDisruptionBudget.policy/v1";
+    (groups[key] ??= {})[`${BENCH_NAMESPACE}/${object.metadata.name}`] = object;
+  }
+  return groups;
+}
+
+function request(
+  nodes: readonly KubeObject[],
+  attachments: Record<string, Record<string, KubeObject>> = {},
+): Record<string, unknown> {
   const related: Record<string, KubeObject> = {};
   for (const node of nodes) related[`${node.metadata.namespace}/${node.metadata.name}`] = node;
   return {
@@ -39,7 +56,7 @@ function request(nodes: readonly KubeObject[]): Record<string, unknown> {
       kind: "Namespace",
       metadata: { name: BENCH_NAMESPACE, uid: "uid-namespace" },
     },
-    attachments: { "ConfigMap.v1": {}, "PodDisruptionBudget.policy/v1": {} },
+    attachments: { "ConfigMap.v1": {}, "PodDisruptionBudget.policy/v1": {}, ...attachments },
     related: { "StellarNode.stellar.org/v1alpha1": related, "ConfigMap.v1": {} },
     finalizing: false,
   };
@@ -74,9 +91,14 @@ export async function measureDecorator(
       ["steady", group.nodes],
       ["all pending", allPending(group.nodes)],
     ] as const) {
-      const body = JSON.stringify(request(nodes));
+      const options = { clusterDomain: CLUSTER_DOMAIN, now: BENCH_NOW, coordinatedRollout: true };
+      // As Metacontroller sends it: with what the decorator's last answer attached.
+      const first = syncNamespace(
+        JSON.parse(JSON.stringify(request(nodes))) as Parameters<typeof syncNamespace>[0],
+        options,
+      ).response;
+      const body = JSON.stringify(request(nodes, attachmentsOf(first.attachments)));
       const parsed = JSON.parse(body) as Parameters<typeof syncNamespace>[0];
-      const options = { clusterDomain: CLUSTER_DOMAIN, now: BENCH_NOW };
       const response = syncNamespace(parsed, options).response;
       const floor: number[] = [];
       const inProcess: number[] = [];

@@ -222,7 +222,7 @@ export class RolloutWorld {
         // Its own attachments, as written staleness[7] ago: the turns it handed.
         attachments: { "ConfigMap.v1": objectMap(this.attachmentsSeen(staleness[7] ?? 0), "v2") },
       },
-      { clusterDomain: "cluster.local", now: new Date(this.now) },
+      { clusterDomain: "cluster.local", now: new Date(this.now), coordinatedRollout: true },
     );
     this.decorated.push({
       at: this.now,

@@ -224,8 +224,8 @@ describe("coordination: turns", () => {
     });
     assert.equal(gamma?.apply, false);
     assert.equal(gamma?.waitingFor, "stellar/beta");
-    // Looked at again when beta's turn runs out, in case it has not acted on it.
-    assert.equal(turns.resyncAfterSeconds, 5);
+    // Looked at again when beta's turn is let go, in case it has not acted on it.
+    assert.equal(turns.resyncAfterSeconds, 40);
   });
 
   it("keeps a live turn as granted and counts its member as restarting; decides again once it ran out", () => {
@@ -253,9 +253,18 @@ describe("coordination: turns", () => {
     assert.deepEqual(readTurn(configMaps(turns.attachments), "beta", NS), held);
     const alpha = readTurn(configMaps(turns.attachments), "alpha", NS);
     assert.equal(alpha?.apply, false, "alpha waits while beta may be restarting");
-    assert.equal(turns.resyncAfterSeconds, 3);
-    // Once beta's turn ran out, the rule decides again: alpha, ahead in the order, goes first.
-    const later = new Date("2026-11-23T12:00:04Z");
+    // Held for 40 s after it was granted: 10 s longer than beta may act on it.
+    assert.equal(turns.resyncAfterSeconds, 38);
+    const stillHeld = renderTurns(
+      related(nodes),
+      observedTurns,
+      NS,
+      candidates,
+      new Date("2026-11-23T12:00:37Z"),
+    );
+    assert.equal(readTurn(configMaps(stillHeld.attachments), "alpha", NS)?.apply, false);
+    // Once the hold is over, the rule decides again: alpha, ahead in the order, goes first.
+    const later = new Date("2026-11-23T12:00:38Z");
     const again = renderTurns(related(nodes), observedTurns, NS, candidates, later);
     assert.equal(readTurn(configMaps(again.attachments), "alpha", NS)?.apply, true);
     assert.equal(readTurn(configMaps(again.attachments), "beta", NS)?.apply, false);
@@ -376,7 +385,8 @@ describe("coordination: a member acts on its turn only", () => {
       undefined,
       turn({ templateHash: "t3" }),
       turn({ pendingSince: "2026-11-23T11:00:00Z" }),
-      turn({ grantedAt: "2026-11-23T11:59:50Z" }),
+      turn({ grantedAt: "2026-11-23T11:59:29Z" }),
+      turn({ grantedAt: "2026-11-23T12:00:02Z" }),
       turn({ grantedAt: undefined }),
     ]) {
       const decision = decideByTurn({ ...base, turn: given });
@@ -507,5 +517,20 @@ describe("coordination: the sync of a coordinated member", () => {
     const condition = result.response.status?.conditions?.find((c) => c.type === "GroupView");
     assert.equal(condition?.status, "False");
     assert.equal(condition?.reason, "WaitingForNamespaceDecorator");
+  });
+});
+
+describe("coordination: a node too large for a shard", () => {
+  it("does not multiply the shards: it stays in its own", () => {
+    const huge = stellarNode("huge");
+    const labels: Record<string, string> = {};
+    for (let l = 0; l < 9000; l++) labels[`example.org/k${l}`] = "z".repeat(63);
+    (huge.metadata as Record<string, unknown>)["labels"] = labels;
+    const view = renderGroupView(related([huge, stellarNode("alpha"), stellarNode("beta")]), NS);
+    assert.ok(view.length <= 4, `${view.length} shards`);
+    assert.deepEqual(
+      readViewCandidates(configMaps(view), NS)?.map((c) => c.name),
+      ["alpha", "beta", "huge"],
+    );
   });
 });

@@ -67,10 +67,9 @@ describe("namespace hooks contract (fastify.inject)", () => {
     assert.equal(reply.statusCode, 200);
     const body = reply.json<DecoratorSyncResponse>();
     assert.ok(validResponse(body), JSON.stringify(validResponse.errors));
-    // No summary; the group view is not the summary's and stays.
     assert.deepEqual(
-      body.attachments.filter((a) => a.kind === "ConfigMap").map((a) => a.metadata.name),
-      ["stellar-peers-view-0"],
+      body.attachments.filter((a) => a.kind === "ConfigMap"),
+      [],
     );
     assert.equal(
       body.annotations[CONFLICT_ANNOTATION],
