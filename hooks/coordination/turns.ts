@@ -15,7 +15,7 @@ import {
 import { rfc3339 } from "../kube/time.js";
 import { memberStates } from "../rollout/members.js";
 import { PeerDiscoverySchema, type PeerDiscovery } from "../spec/stellar-node-spec.js";
-import { isCoordinated, isDecoratorAttachment } from "./coordinated.js";
+import { isCoordinated, isCoordinatedValidator, isDecoratorAttachment } from "./coordinated.js";
 
 /**
  * A coordinated member's turn: the quorum-safe rollout rule (rollout/decide.ts), evaluated by
@@ -89,6 +89,22 @@ export function renderTurns(
   const resyncIn = (seconds: number) => {
     resyncAfterSeconds = Math.min(resyncAfterSeconds ?? seconds, seconds);
   };
+  // A turn to apply outlasts its use: a member that applied its template publishes that it
+  // did, and the decorator sees it, before the member's own cache of its status and its
+  // StatefulSet may show it; a sync from that cache, without its turn, would put the old
+  // template back (a second restart). So a held turn is kept for its member while it is held,
+  // whatever its status says; only a pending member's held turn counts as a restart in
+  // progress (an applied one's status says what it does).
+  const pendingNames = new Set(pending.map((member) => member.self.name));
+  for (const object of isRecord(nodes) ? Object.values(nodes) : []) {
+    const name = appliedCoordinatedName(object, namespace);
+    if (name === undefined || pendingNames.has(name)) continue;
+    const given = readTurn(attachments, name, namespace);
+    if (given === undefined || !turnIsHeld(given, now)) continue;
+    turns.push({ name, turn: given });
+    const age = (now.getTime() - Date.parse(given.grantedAt ?? "")) / 1000;
+    resyncIn(Math.max(1, Math.ceil(TURN_HOLD_SECONDS - age)));
+  }
   for (const member of pending) {
     const { self, discovery, rollout } = member;
     const kept = live.get(namespacedName(self));
@@ -211,6 +227,16 @@ function parseTurn(text: unknown): Turn | undefined {
     ...(parsedWait === undefined ? {} : { wait: parsedWait }),
     ...(typeof waitingFor === "string" ? { waitingFor } : {}),
   };
+}
+
+/** The name of a coordinated validator of `namespace` that is not being deleted. */
+function appliedCoordinatedName(object: unknown, namespace: string): string | undefined {
+  if (!isRecord(object) || !isRecord(object["metadata"]) || !isCoordinatedValidator(object)) {
+    return undefined;
+  }
+  const { name, namespace: own, deletionTimestamp } = object["metadata"];
+  if (typeof name !== "string" || (own ?? namespace) !== namespace) return undefined;
+  return deletionTimestamp === undefined || deletionTimestamp === null ? name : undefined;
 }
 
 interface PendingMember {

@@ -251,23 +251,32 @@ export class RolloutWorld {
     const node = this.nodes[index % this.nodes.length];
     if (!node) return;
     this.syncs.member++;
-    const own = node.history[node.history.length - 1]?.status;
+    // A stale cache of itself: its StatefulSet and its own status from before the update it
+    // just made (Metacontroller may sync again before its informers have seen either).
+    const current = node.sts;
+    const stale =
+      current !== undefined &&
+      staleSelf &&
+      current.previous !== undefined &&
+      this.now - current.changedAt < MAX_STALENESS_MS;
+    const before = stale ? node.history.filter((version) => version.at < current.changedAt) : [];
+    const own = (before.length > 0 ? before : node.history)[
+      (before.length > 0 ? before : node.history).length - 1
+    ]?.status;
     const parent = this.object(node, own);
     const related = this.stellarNodes(staleness, node).map((object) =>
       object.metadata.name === node.name ? parent : object,
     );
-    // A stale cache of its own StatefulSet: Metacontroller may sync again before its
-    // informer has seen the update it just made (for at most MAX_STALENESS_MS).
-    const current = node.sts;
     const view: SimStatefulSet | undefined =
-      current && staleSelf && current.previous && this.now - current.changedAt < MAX_STALENESS_MS
-        ? { ...current, ...current.previous }
-        : current;
+      stale && current.previous !== undefined ? { ...current, ...current.previous } : current;
     const children = view ? observed(view.applied, this.stsStatus(view)) : {};
     const legacy = syncRequest(parent, { related, children });
-    const stale = staleness[this.nodes.indexOf(node)] ?? 0;
+    const viewStaleness = staleness[this.nodes.indexOf(node)] ?? 0;
     const request = this.coordinated(node)
-      ? { ...legacy, related: { "ConfigMap.v1": objectMap(this.decoratorView(node, stale), "v2") } }
+      ? {
+          ...legacy,
+          related: { "ConfigMap.v1": objectMap(this.decoratorView(node, viewStaleness), "v2") },
+        }
       : legacy;
     const response = syncResponse(request, {
       clusterDomain: "cluster.local",
