@@ -332,6 +332,34 @@ describe("coordination: turns", () => {
     assert.equal(readViewCandidates(configMaps(renamed), NS), undefined);
   });
 
+  it("keeps a held turn for its member after it applied, and lets it go after the hold", () => {
+    const held: Turn = {
+      templateHash: "t2",
+      pendingSince: settledSince,
+      apply: true,
+      grantedAt: "2026-11-23T11:59:58Z",
+    };
+    const heldTurn: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "beta-turn", namespace: NS },
+      data: { "turn.json": JSON.stringify(held) },
+    };
+    // beta's status says it applied t2 and restarts: nothing pending.
+    const nodes = [
+      member("alpha", {}),
+      member("beta", { templateHash: "t2", appliedTemplateHash: "t2", ready: false }),
+    ];
+    const candidates = readPeerCandidates(related(nodes), NS);
+    const at = (time: string) =>
+      renderTurns(related(nodes), configMaps([heldTurn]), NS, candidates, new Date(time));
+    assert.deepEqual(
+      readTurn(configMaps(at("2026-11-23T12:00:00Z").attachments), "beta", NS),
+      held,
+    );
+    assert.deepEqual(at("2026-11-23T12:00:38Z").attachments, []);
+  });
+
   it("reads no turn from a malformed ConfigMap", () => {
     const cm = (text: string): KubeObject => ({
       apiVersion: "v1",
