@@ -34,6 +34,12 @@ const EnvSchema = z
     // The hook server's own image: validators with LiveConnect run it as their sidecar.
     SIDECAR_IMAGE: z.string().min(1).optional(),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    // on: validators of namespace-scoped DNS groups relate the namespace decorator's group
+    // view and their turn instead of every StellarNode (docs/how-it-works.md, "Coordinated
+    // by the namespace decorator"). Off by default in this release: a release before it,
+    // rolled back to while Metacontroller still holds a coordinated customize answer (up to
+    // 20 minutes), would read such a request as a group of one (docs/upgrade.md).
+    COORDINATED_ROLLOUT: z.enum(["on", "off"]).default("off"),
     // stellar-core release -> image, as JSON ({"27.1.0":"stellar/stellar-core:27.1.0-...noble"}),
     // merged over the built-in table of hooks/stellar/core-images.ts: added releases, and
     // changed images for releases the table names. Unset: the built-in table alone.

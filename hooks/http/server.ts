@@ -125,6 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
         inflightBodyBudget: config.INFLIGHT_BODY_BUDGET,
         clusterDomain: config.CLUSTER_DOMAIN,
         sidecarImage: config.SIDECAR_IMAGE ?? null,
+        coordinatedRollout: config.COORDINATED_ROLLOUT,
         coreImageReleases: [...config.STELLAR_CORE_IMAGES.keys()],
         shutdownGraceSeconds: config.SHUTDOWN_GRACE_SECONDS,
         transforms: options.transforms?.length ?? 0,
@@ -150,12 +151,14 @@ export async function buildServer(options: ServerOptions): Promise<HookServer> {
     transforms: options.transforms ?? [],
     sidecarImage: config.SIDECAR_IMAGE,
     coreImages: config.STELLAR_CORE_IMAGES,
+    coordinatedRollout: config.COORDINATED_ROLLOUT === "on",
     authToken,
     bodyPool,
   });
   await app.register(namespaceHooks, {
     prefix: "/namespace",
     clusterDomain: config.CLUSTER_DOMAIN,
+    coordinatedRollout: config.COORDINATED_ROLLOUT === "on",
     now: options.now ?? (() => new Date()),
     authToken,
     bodyPool,

@@ -13,6 +13,8 @@ import type {
 import { GROUP_KEYS } from "../metacontroller/group-keys.js";
 import { formatPeerAddress } from "../stellar/peer-address.js";
 import { groupBudgets } from "./group-budgets.js";
+import { renderGroupView } from "../coordination/group-view.js";
+import { renderTurns } from "../coordination/turns.js";
 
 /** The namespace-wide ConfigMap's name (what the earlier operator called it, too). */
 export const SUMMARY_CONFIGMAP_NAME = "stellar-peers";
@@ -23,8 +25,16 @@ const CLASHING_STELLAR_NODE_NAME = "stellar";
 
 export interface NamespaceSyncOptions {
   clusterDomain: string;
-  /** The clock is an input: it only sets discovery_metadata.updatedAt when the list changes. */
+  /**
+   * The clock is an input: it sets discovery_metadata.updatedAt when the list changes, and
+   * when a coordinated member is handed its turn, the turn's grantedAt.
+   */
   now: Date;
+  /**
+   * COORDINATED_ROLLOUT=on: write the group view and the turns (coordination/). Off, nothing
+   * of them is written, so the default never runs that code for the summary and budgets.
+   */
+  coordinatedRollout?: boolean;
 }
 
 /** A ConfigMap stellar-peers the decorator must leave alone; the route logs and counts it. */
@@ -64,15 +74,17 @@ interface ValidatorEntry {
  * options. It keeps the ConfigMap stellar-peers while the namespace has a StellarNode
  * Validator (not being deleted) and returns no attachment otherwise, so Metacontroller
  * deletes its own. Next to it, one PodDisruptionBudget per group of validators
- * (group-budgets.ts). It never sets the Namespace's status (`status: null`), and sets or
- * clears only its own annotation.
+ * (group-budgets.ts), and for the validators whose rollout it coordinates, the group view
+ * and their turns (coordination/). It never sets the Namespace's status (`status: null`),
+ * and sets or clears only its own annotation.
  */
 export function syncNamespace(
   request: DecoratorSyncRequest,
   options: NamespaceSyncOptions,
 ): NamespaceSyncResult {
   const namespace = request.object.metadata.name;
-  const candidates = readPeerCandidates(request.related, namespace).filter(
+  const everyNode = readPeerCandidates(request.related, namespace);
+  const candidates = everyNode.filter(
     (candidate) =>
       candidate.namespace === namespace && candidate.isValidator && !candidate.deleting,
   );
@@ -82,6 +94,13 @@ export function syncNamespace(
       ? findConflict(request.related, namespace, observed, candidates)
       : undefined;
   const wanted = candidates.length > 0 && conflict === undefined && request.finalizing !== true;
+  // The group view and the turns of the coordinated members (coordination/): while the
+  // namespace has StellarNodes, whatever else is refused here.
+  const coordinates =
+    options.coordinatedRollout === true && request.finalizing !== true && everyNode.length > 0;
+  const turns = coordinates
+    ? renderTurns(request.related, request.attachments, namespace, everyNode, options.now)
+    : { attachments: [], resyncAfterSeconds: undefined };
   const response: DecoratorSyncResponse = {
     labels: {},
     annotations: { [CONFLICT_ANNOTATION]: conflict?.message ?? null },
@@ -99,8 +118,10 @@ export function syncNamespace(
         : []),
       // One PodDisruptionBudget per group of the namespace (group-budgets.ts).
       ...(request.finalizing === true ? [] : groupBudgets(request.related, namespace)),
+      ...(coordinates ? renderGroupView(request.related, namespace) : []),
+      ...turns.attachments,
     ],
-    resyncAfterSeconds: 0,
+    resyncAfterSeconds: turns.resyncAfterSeconds ?? 0,
   };
   return {
     response: request.finalizing === true ? { ...response, finalized: true } : response,

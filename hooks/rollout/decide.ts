@@ -99,28 +99,24 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     input.maxUnavailable,
     ...input.others.map((member) => member.maxUnavailable ?? Number.POSITIVE_INFINITY),
   );
-  if (
-    input.appliedTemplateHash === undefined ||
-    input.appliedTemplateHash === desired ||
-    input.appliedBefore === desired
-  ) {
-    return applied(desired);
-  }
   const current = input.appliedTemplateHash;
+  if (current === undefined || needsNoTurn(input)) return applied(desired);
   const pendingSince = input.pendingSince ?? rfc3339(now);
   const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
   if (settledFor < input.settleSeconds) {
     const remaining = Math.max(1, Math.ceil(input.settleSeconds - settledFor));
-    // No countdown in the message: a status that changes at every sync would be written
-    // at every sync, and each write makes Metacontroller sync every member.
-    return wait(current, pendingSince, undefined, remaining, {
-      reason: "Settling",
-      message: `it waits to be stable for ${input.settleSeconds}s (spec.peerDiscovery.settleSeconds), pending since ${pendingSince}`,
-    });
+    return wait(
+      current,
+      pendingSince,
+      undefined,
+      remaining,
+      settling(input.settleSeconds, pendingSince),
+    );
   }
   // Which member a wait names is for people (status.rollout.waitingFor and the message);
-  // the decision is the same whichever is named. Every status write of a member makes
-  // Metacontroller sync every member, so the one named is the one that changes least
+  // the decision is the same whichever is named. Every status write of a member syncs whoever
+  // relates it (every member, unless the decorator coordinates the group; then a changed
+  // wait is a changed turn), so the one named is the one that changes least
   // while the group rolls one at a time: the first member (in the group's order) that
   // has not published this group, else the nearest earlier member still pending (a
   // member waits on it from settling to its restart, while those before it restart).
@@ -174,6 +170,138 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   return applied(desired);
 }
 
+/** A turn handed to a coordinated member by the namespace decorator (coordination/turns.ts). */
+export interface TurnGrant {
+  /** The pending template the turn is for (the member's published status.rollout.templateHash). */
+  templateHash: string;
+  /** Since when it has been pending (its status.rollout.pendingSince): one wait, one turn. */
+  pendingSince: string;
+  /** True: it may put the template on its StatefulSet, for TURN_VALID_SECONDS after grantedAt. */
+  apply: boolean;
+  /** When the decorator decided `apply` (RFC 3339). */
+  grantedAt?: string | undefined;
+  /** Why it waits, for its condition and status.rollout.waitingFor (apply false). */
+  wait?: RolloutWait | undefined;
+  waitingFor?: string | undefined;
+}
+
+/**
+ * How long a turn to apply counts for its member, from grantedAt. A local decision is made
+ * from reads a cache's lag old; a turn is acted on whenever the member next syncs, which a
+ * backed-up queue or a hook outage can put off without bound, so it must run out. Long
+ * enough for a slow queue (a member that misses it waits for the decorator to decide again).
+ */
+export const TURN_VALID_SECONDS = 30;
+/**
+ * How long the decorator counts a turn it granted as a restart in progress, and keeps it
+ * as granted: the member's window, plus a clock up to TURN_CLOCK_SKEW_SECONDS behind the
+ * decorator's, plus the time the member's status takes to show its restart to the decorator
+ * (its write, and the decorator's cache). So the decorator never decides for the others
+ * while a turn may still be acted on unseen, and the settling bound of the safety argument
+ * stays the local one (docs/how-it-works.md).
+ */
+export const TURN_HOLD_SECONDS = 40;
+/** A member's clock may run this far behind the decorator's (a grant from its future). */
+const TURN_CLOCK_SKEW_SECONDS = 1;
+
+/** Whether a member may still act on a turn to apply, at its `now`. */
+export function turnIsLive(turn: TurnGrant, now: Date): boolean {
+  return turnAge(turn, now, TURN_VALID_SECONDS);
+}
+
+/** Whether the decorator, at its `now`, counts a turn to apply as a restart in progress. */
+export function turnIsHeld(turn: TurnGrant, now: Date): boolean {
+  return turnAge(turn, now, TURN_HOLD_SECONDS);
+}
+
+function turnAge(turn: TurnGrant, now: Date, seconds: number): boolean {
+  if (!turn.apply || turn.grantedAt === undefined) return false;
+  const age = (now.getTime() - Date.parse(turn.grantedAt)) / 1000;
+  return Number.isFinite(age) && age < seconds && age > -TURN_CLOCK_SKEW_SECONDS;
+}
+
+export type TurnInput = Omit<
+  RolloutInput,
+  "others" | "maxUnavailable" | "stuckAfterSeconds" | "groupFingerprint"
+> & {
+  turn: TurnGrant | undefined;
+  /** The ConfigMap the turn comes in, named in the wait's message. */
+  turnConfigMap: string;
+};
+
+/**
+ * The rollout step of a coordinated member: the same rule as decideRollout, whose group part
+ * (rules 1 to 4) the namespace decorator evaluated for it from the statuses the members
+ * published, and handed it as its turn. What needs no group is decided here, as there: a
+ * template that restarts nothing applies at once, and an applied one is never reverted. A
+ * turn counts only for the template and the wait it was given for (a turn of an earlier
+ * wait, still in a stale cache, never lets a later template through), and only for
+ * TURN_VALID_SECONDS after it was granted; without one the template waits, and the member
+ * publishes since when, which is what the decorator reads.
+ */
+export function decideByTurn(input: TurnInput): RolloutDecision {
+  const { now, desiredTemplateHash: desired } = input;
+  const current = input.appliedTemplateHash;
+  if (current === undefined || needsNoTurn(input)) return applied(desired);
+  const pendingSince = input.pendingSince ?? rfc3339(now);
+  const turn = input.turn;
+  if (turn !== undefined && turn.templateHash === desired && turn.pendingSince === pendingSince) {
+    if (turnIsLive(turn, now)) return applied(desired);
+    if (turn.apply) {
+      // No time in the message: a status write at every expiry would wake the decorator.
+      return wait(current, pendingSince, undefined, undefined, {
+        reason: "WaitingForGroup",
+        message: `its turn ran out before it could act on it: waiting for the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) to decide again`,
+      });
+    }
+    if (turn.wait !== undefined) {
+      return wait(current, pendingSince, turn.waitingFor, undefined, turn.wait);
+    }
+  }
+  // Before its turn comes, the wait the decorator will hand while the template settles: the
+  // same words, so the turn's arrival is no status write of its own.
+  const settledFor = (now.getTime() - Date.parse(pendingSince)) / 1000;
+  if (settledFor < input.settleSeconds) {
+    return wait(
+      current,
+      pendingSince,
+      undefined,
+      undefined,
+      settling(input.settleSeconds, pendingSince),
+    );
+  }
+  return wait(current, pendingSince, undefined, undefined, {
+    reason: "WaitingForGroup",
+    message: `waiting for its turn: the namespace's rollout coordinator (the stellar-peers Namespace decorator, in ConfigMap ${input.turnConfigMap}) has not yet handed one for this template, pending since ${pendingSince}`,
+  });
+}
+
+/**
+ * A template that is applied already, or was applied by this node before (a stale view of its
+ * own StatefulSet never reverts it). (No pod running on the applied one restarts nothing
+ * either: the callers check that first.)
+ */
+function needsNoTurn(
+  input: Pick<RolloutInput, "appliedTemplateHash" | "desiredTemplateHash" | "appliedBefore">,
+): boolean {
+  return (
+    input.appliedTemplateHash === input.desiredTemplateHash ||
+    input.appliedBefore === input.desiredTemplateHash
+  );
+}
+
+/**
+ * The wait of a template that has not been stable for settleSeconds. No countdown in the
+ * message: a status that changes at every sync would be written at every sync, and each
+ * write syncs whoever relates the member.
+ */
+function settling(settleSeconds: number, pendingSince: string): RolloutWait {
+  return {
+    reason: "Settling",
+    message: `it waits to be stable for ${settleSeconds}s (spec.peerDiscovery.settleSeconds), pending since ${pendingSince}`,
+  };
+}
+
 function applied(hash: string): RolloutDecision {
   return {
     applyDesired: true,
@@ -203,8 +331,8 @@ function wait(
 }
 
 /**
- * A wait ends by an event (a member's status write wakes every member through
- * Metacontroller's related-object watch) or by time: an unready member becoming stuck. Only
+ * A wait ends by an event (a member's status write wakes whoever relates it through
+ * Metacontroller's related-object watch: every member, or the coordinating decorator) or by time: an unready member becoming stuck. Only
  * the second needs a timer; a timer for the first would be polling, which at N members
  * waiting through a rollout of N restarts costs syncs that grow as N squared.
  * Metacontroller's own resync (resyncPeriodSeconds: 300) stays the backstop for a lost

@@ -4,7 +4,13 @@ import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
 import { isRecord, type KubeObject } from "../kube/objects.js";
 import { rfc3339 } from "../kube/time.js";
 import type { DesiredState } from "../metacontroller/transforms.js";
-import { decideRollout, MAX_RESYNC_SECONDS, type RolloutDecision } from "../rollout/decide.js";
+import {
+  decideByTurn,
+  decideRollout,
+  MAX_RESYNC_SECONDS,
+  type RolloutDecision,
+  type TurnGrant,
+} from "../rollout/decide.js";
 import { memberStates } from "../rollout/members.js";
 import { templateHash } from "../rollout/template-hash.js";
 import type { PeerDiscovery } from "../spec/stellar-node-spec.js";
@@ -24,6 +30,12 @@ export interface RolloutStepInput {
   suspended: boolean;
   generation: number | undefined;
   now: Date;
+  /**
+   * Set for a member the namespace decorator coordinates (coordination/coordinated.ts): its
+   * turn, if one was handed, and the ConfigMap it comes in. Unset: the member evaluates the
+   * rule itself from the statuses of the others.
+   */
+  coordination?: { turn: TurnGrant | undefined; turnConfigMap: string } | undefined;
 }
 
 export interface RolloutStep {
@@ -58,20 +70,26 @@ export function nextRolloutStep(input: RolloutStepInput): RolloutStep {
     statefulSet !== undefined &&
     (observed.appliedReplicas ?? 0) > 0 &&
     desiredSpec["replicas"] !== 0;
-  const decision = decideRollout({
+  const own = {
     now,
-    maxUnavailable: discovery.maxUnavailable,
-    settleSeconds: discovery.settleSeconds,
-    stuckAfterSeconds: discovery.stuckAfterSeconds,
-    groupFingerprint: plan.groupFingerprint,
     desiredTemplateHash: desiredHash,
     appliedTemplateHash: runsPod ? observed.appliedTemplateHash : undefined,
     appliedBefore: previous.rollout?.appliedTemplateHash,
     // The template has been pending since then only if it is the same template.
     pendingSince:
       previous.rollout?.templateHash === desiredHash ? previous.rollout.pendingSince : undefined,
-    others: memberStates(self, plan.members),
-  });
+  };
+  const decision =
+    input.coordination === undefined
+      ? decideRollout({
+          ...own,
+          maxUnavailable: discovery.maxUnavailable,
+          settleSeconds: discovery.settleSeconds,
+          stuckAfterSeconds: discovery.stuckAfterSeconds,
+          groupFingerprint: plan.groupFingerprint,
+          others: memberStates(self, plan.members),
+        })
+      : decideByTurn({ ...own, settleSeconds: discovery.settleSeconds, ...input.coordination });
   const changes =
     observed.appliedStatefulSet === undefined
       ? []

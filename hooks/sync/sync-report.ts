@@ -4,6 +4,8 @@ import type { TemplateChange } from "./template-changes.js";
 /** What a sync decided, for the route's metrics and logs. */
 export type SyncReport =
   | { valid: false; reason: string }
+  /** A coordinated member whose group view is not whole yet: its children are kept. */
+  | { valid: true; awaitingGroupView: true }
   | {
       valid: true;
       peerCount: number;

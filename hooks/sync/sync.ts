@@ -1,14 +1,19 @@
 import { groupLabelValue } from "../discovery/group-label.js";
 import { planPeers } from "../discovery/plan-peers.js";
 import { knownPeersText } from "../discovery/plan-peers.js";
-import { readPeerCandidates } from "../discovery/related-nodes.js";
+import { readPeerCandidates, type PeerCandidate } from "../discovery/related-nodes.js";
+import { matchesLabelSelector } from "../kube/label-selector.js";
 import { sha256Hex } from "../hash.js";
 import type { SyncRequest, SyncResponse } from "../metacontroller/composite-hooks.js";
 import type { KubeObject } from "../kube/objects.js";
 import { mergeConditions } from "../kube/conditions.js";
 import { sortChildren } from "../metacontroller/observed-children.js";
 import { applyTransforms, type DesiredStateTransform } from "../metacontroller/transforms.js";
-import { AutomaticQuorumSchema, DEFAULT_PEER_DISCOVERY } from "../spec/stellar-node-spec.js";
+import {
+  AutomaticQuorumSchema,
+  DEFAULT_PEER_DISCOVERY,
+  type PeerDiscovery,
+} from "../spec/stellar-node-spec.js";
 import { generateAutomaticQuorum } from "../discovery/automatic-quorum.js";
 import { quorumLatches } from "../discovery/quorum-admission.js";
 import { readyCondition } from "./readiness.js";
@@ -43,7 +48,10 @@ import { readObservedState, type ObservedState } from "./observed-state.js";
 import { peerSetChange } from "./peer-set-change.js";
 import { nextRolloutStep } from "./rollout-step.js";
 import type { SyncReport } from "./sync-report.js";
-import { refusedStatus, validatorStatus } from "./validator-status.js";
+import { awaitingGroupViewStatus, refusedStatus, validatorStatus } from "./validator-status.js";
+import { isCoordinated } from "../coordination/coordinated.js";
+import { readViewCandidates, relatesStellarNodes } from "../coordination/group-view.js";
+import { readTurn, turnConfigMapName } from "../coordination/turns.js";
 
 export type StellarNodeSyncResponse = SyncResponse<StellarNodeStatus>;
 
@@ -104,8 +112,26 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     peerPort: validator?.peerPort ?? DEFAULT_PEER_PORT,
   };
   // The related StellarNodes, read once: discovery plans from them, and the judges of
-  // contested node ports and node identities compare this node with them.
-  const candidates = readPeerCandidates(request.related, namespace);
+  // contested node ports and node identities compare this node with them. A coordinated
+  // member reads them from the namespace decorator's group view instead; until that view is
+  // whole it changes nothing. A request that still relates the StellarNodes (Metacontroller
+  // keeps a customize answer per generation, for up to 20 minutes after an upgrade) is read
+  // as before, and the node decides its own turn.
+  const coordinated = isCoordinated(discovery) && !relatesStellarNodes(request.related);
+  const candidates = coordinated
+    ? inGroupSelection(readViewCandidates(request.related, namespace), discovery)
+    : readPeerCandidates(request.related, namespace);
+  if (candidates === undefined) {
+    // A refused spec is still refused (its Valid=False is what the others read of it).
+    if (!verdict.valid) return finish(request, refuse(request, observed, verdict, [], options));
+    return finish(request, {
+      response: {
+        status: awaitingGroupViewStatus(parent, observed, options.now),
+        children: frozenChildren(request.children, []),
+      },
+      report: { valid: true, awaitingGroupView: true },
+    });
+  }
   const plan = planPeers({
     self,
     discovery,
@@ -281,6 +307,9 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
     suspended: spec.suspended,
     generation: parent.metadata.generation,
     now: options.now,
+    coordination: coordinated
+      ? { turn: readTurn(request.related, name, namespace), turnConfigMap: turnConfigMapName(name) }
+      : undefined,
   });
   // status.quorum: this node's entry in the group's quorum, and the figures of the quorum
   // it runs with and of the one it waits to apply (counts only: the list is in the config).
@@ -338,6 +367,20 @@ export function syncStellarNode(request: SyncRequest, options: SyncOptions): Syn
       rollout: rollout.report,
     },
   });
+}
+
+/**
+ * The view's nodes a member relates: the view holds the whole namespace, and a member with a
+ * groupSelector relates (customize.ts) only the StellarNodes it selects, so the judges of
+ * node ports and identities compare it with its group alone, on either path.
+ */
+function inGroupSelection(
+  candidates: PeerCandidate[] | undefined,
+  discovery: PeerDiscovery,
+): PeerCandidate[] | undefined {
+  const selector = discovery.groupSelector;
+  if (candidates === undefined || selector === undefined) return candidates;
+  return candidates.filter((candidate) => matchesLabelSelector(selector, candidate.labels));
 }
 
 /**

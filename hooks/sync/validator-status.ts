@@ -1,6 +1,6 @@
 import type { PeerPlan } from "../discovery/plan-peers.js";
 import { mergeConditions, type ConditionInput } from "../kube/conditions.js";
-import { isRecord, type KubeObject } from "../kube/objects.js";
+import { isRecord, type Condition, type KubeObject } from "../kube/objects.js";
 import type { StellarNodeStatus } from "../spec/stellar-node-status.js";
 import type { ObservedState } from "./observed-state.js";
 import { readyCondition } from "./readiness.js";
@@ -74,6 +74,51 @@ export function refusedStatus(
       parent.metadata.generation,
     ),
   };
+}
+
+/**
+ * The status of a coordinated validator whose group view is not whole yet (the namespace
+ * decorator has not written it, or a shard is missing): everything as it was, its conditions
+ * included (the others read its Valid), and GroupView=False saying what it waits for. Its
+ * children are kept as they run meanwhile.
+ */
+export function awaitingGroupViewStatus(
+  parent: KubeObject,
+  observed: ObservedState,
+  now: Date,
+): StellarNodeStatus {
+  const { observedGeneration: _generation, conditions, ...carried } = observed.status;
+  const raw = isRecord(parent["status"]) ? parent["status"]["conditions"] : undefined;
+  const kept = (Array.isArray(raw) ? raw : []).filter(
+    (condition: unknown): condition is Condition =>
+      isCondition(condition) && condition.type !== "GroupView",
+  );
+  const waiting = mergeConditions(
+    conditions,
+    [
+      {
+        type: "GroupView",
+        status: "False",
+        reason: "WaitingForNamespaceDecorator",
+        message:
+          "the group view of this namespace (ConfigMaps stellar-peers-view-*, written by the stellar-peers Namespace DecoratorController) is not there or not whole yet: the validator keeps its children as they run until it is (is the namespace controller installed and its hook answering?)",
+      },
+    ],
+    now,
+    parent.metadata.generation,
+  );
+  return { ...carried, conditions: [...kept, ...waiting] };
+}
+
+function isCondition(value: unknown): value is Condition {
+  return (
+    isRecord(value) &&
+    typeof value["type"] === "string" &&
+    (value["status"] === "True" || value["status"] === "False" || value["status"] === "Unknown") &&
+    typeof value["reason"] === "string" &&
+    typeof value["message"] === "string" &&
+    typeof value["lastTransitionTime"] === "string"
+  );
 }
 
 function specAppliedCondition(manualSteps: readonly string[]): ConditionInput {

@@ -16,7 +16,11 @@
  * namespace bench-e2e-<size>-<random> (without the e2e label), deleted at the end.
  *
  *   npm run bench -- --e2e [--sizes=3,10,30,50] [--runs=1] [--settle=15]
- *                          [--strategy=QuorumSafe|LiveConnect]
+ *                          [--strategy=QuorumSafe|LiveConnect] [--coordinated-rollout=on|off]
+ *
+ * `--coordinated-rollout` is the hook server's COORDINATED_ROLLOUT (default here: on, the
+ * namespace decorator coordinating the groups; off, every member relating every StellarNode,
+ * as the product's default in this release).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -38,6 +42,10 @@ const CLUSTER_ENV = join(REPO_ROOT, ".cluster", "env");
 const RECORD_END = "\u0001\n";
 
 const log = (text: string): void => void process.stderr.write(`[bench e2e] ${text}\n`);
+
+/** The hook server's COORDINATED_ROLLOUT, from --coordinated-rollout (main). */
+let coordinated: "on" | "off" = "on";
+const coordinatedRollout = (): string => coordinated;
 
 type UpdateStrategy = "QuorumSafe" | "LiveConnect";
 
@@ -110,17 +118,25 @@ async function waitUntil(what: string, check: () => boolean, timeoutMs: number):
   }
 }
 
-async function hookSyncCount(): Promise<number | undefined> {
+/**
+ * Sync requests the hook server has answered: the StellarNodes' and the namespace
+ * decorator's (which coordinates the rollout of namespace-scoped groups), or one of them.
+ */
+async function hookSyncCount(
+  hooks: readonly string[] = ["stellarnode-sync", "namespace-sync"],
+): Promise<number | undefined> {
   try {
     const text = await (await fetch(`${HOOK_ORIGIN}/metrics`)).text();
-    const line = text
-      .split("\n")
-      .find(
-        (l) =>
-          l.startsWith("stellar_peers_hook_requests_total{") &&
-          l.includes('hook="stellarnode-sync"'),
-      );
-    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+    let total = 0;
+    for (const hook of hooks) {
+      const line = text
+        .split("\n")
+        .find(
+          (l) => l.startsWith("stellar_peers_hook_requests_total{") && l.includes(`hook="${hook}"`),
+        );
+      total += line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -177,6 +193,7 @@ export async function ensureHookServer(): Promise<{
       SHUTDOWN_GRACE_SECONDS: "0",
       // As test/e2e/run.sh starts it: LiveConnect needs one (kwok runs no containers).
       SIDECAR_IMAGE: "stellar-peers:e2e",
+      COORDINATED_ROLLOUT: coordinatedRollout(),
     },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -289,6 +306,8 @@ interface EventResult {
   /** From the create (delete) to the last member Ready on the template of its new list. */
   wholeMs: number;
   wholeSyncs: number | undefined;
+  /** Of wholeSyncs, the namespace decorator's. */
+  wholeDecoratorSyncs: number | undefined;
   wholeCpuSeconds: number | undefined;
   /** StellarNode updates the watch saw in the whole event (status writes). */
   statusWrites: number;
@@ -311,6 +330,7 @@ async function measureEvent(
   const after = kind === "join" ? [...members, joiner] : [...members];
   const joinerAddress = address(namespace, joiner);
   const syncs0 = await waitForQuiet(2000, 120_000);
+  const decorator0 = await hookSyncCount(["namespace-sync"]);
   const cpu0 = cpuSeconds(hookPid);
   const updates0 = watches.statuses.updates;
   const t0 = performance.now();
@@ -337,6 +357,7 @@ async function measureEvent(
   );
   const wholeMs = performance.now() - t0;
   const syncs1 = await hookSyncCount();
+  const decorator1 = await hookSyncCount(["namespace-sync"]);
   const cpu1 = cpuSeconds(hookPid);
   const minus = (a: number | undefined, b: number | undefined): number | undefined =>
     a === undefined || b === undefined ? undefined : a - b;
@@ -349,11 +370,12 @@ async function measureEvent(
     burstSyncs: minus(burst, syncs0),
     wholeMs,
     wholeSyncs: minus(syncs1, syncs0),
+    wholeDecoratorSyncs: minus(decorator1, decorator0),
     wholeCpuSeconds: minus(cpu1, cpu0),
     statusWrites: watches.statuses.updates - updates0,
   };
   log(
-    `group of ${result.size}, ${kind} ${run}: discovery ${ms(discoveryMs)} ms (${result.discoverySyncs} syncs), burst ${result.burstSyncs} syncs, whole ${ms(wholeMs)} ms (${result.wholeSyncs} syncs, ${result.wholeCpuSeconds?.toFixed(2)} CPU s, ${result.statusWrites} status writes)`,
+    `group of ${result.size}, ${kind} ${run}: discovery ${ms(discoveryMs)} ms (${result.discoverySyncs} syncs), burst ${result.burstSyncs} syncs, whole ${ms(wholeMs)} ms (${result.wholeSyncs} syncs, ${result.wholeDecoratorSyncs} of the decorator, ${result.wholeCpuSeconds?.toFixed(2)} CPU s, ${result.statusWrites} status writes)`,
   );
   return result;
 }
@@ -442,6 +464,11 @@ export async function main(args: readonly string[]): Promise<void> {
   const sizes = (option("sizes") ?? "3,10,30,50").split(",").map(Number);
   const runs = Number(option("runs") ?? 1);
   const settleSeconds = Number(option("settle") ?? 15);
+  const coordination = option("coordinated-rollout") ?? "on";
+  if (coordination !== "on" && coordination !== "off") {
+    throw new Error(`--coordinated-rollout=${coordination}: on or off`);
+  }
+  coordinated = coordination;
   const updateStrategy = option("strategy") ?? "QuorumSafe";
   if (updateStrategy !== "QuorumSafe" && updateStrategy !== "LiveConnect") {
     throw new Error(`--strategy=${updateStrategy}: QuorumSafe or LiveConnect`);
@@ -487,6 +514,7 @@ export async function main(args: readonly string[]): Promise<void> {
     hookServer: hooks.own ? "started by the benchmark" : "already running (shared)",
     settleSeconds,
     updateStrategy,
+    coordinatedRollout: coordinated,
     events,
   };
   mkdirSync(RESULTS, { recursive: true });
@@ -504,6 +532,8 @@ export function renderEvents(results: {
   settleSeconds: number;
   /** Absent in results written before the option (QuorumSafe). */
   updateStrategy?: string;
+  /** Absent in results written before the option (off: it did not exist). */
+  coordinatedRollout?: string;
   events: EventResult[];
 }): string {
   const m = results.machine;
@@ -525,14 +555,15 @@ export function renderEvents(results: {
       count(med(mine.map((e) => e.burstSyncs)), size),
       `${(med(mine.map((e) => e.wholeMs)) / 1000).toFixed(1)} s`,
       count(med(mine.map((e) => e.wholeSyncs)), size),
+      String(med(mine.map((e) => e.wholeDecoratorSyncs))),
       Number.isFinite(cpu) ? cpu.toFixed(2) : "-",
       String(med(mine.map((e) => e.statusWrites))),
     ];
   });
   return [
     `stellar-peers: what a membership event costs on the e2e cluster, ${results.startedAt}`,
-    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}`,
-    "group: members after a join (before a delete); syncs: sync requests the hook server answered (per member);",
+    `${m.nproc} x ${m.cpuModel}, ${bytes(m.memoryBytes)}, Node ${m.node}; hook server ${results.hookServer}; settleSeconds ${results.settleSeconds}; updateStrategy ${results.updateStrategy ?? "QuorumSafe"}; COORDINATED_ROLLOUT ${results.coordinatedRollout ?? "off (before the option)"}`,
+    "group: members after a join (before a delete); syncs: sync requests the hook server answered, the StellarNodes' and the namespace decorator's (per member);",
     "discovery: create (delete) to every X-peers listing (dropping) it; burst: until no sync for 2 s (at most settleSeconds);",
     "whole: to the last member Ready on the template of its new list; status writes: StellarNode updates seen by a watch",
     "",
@@ -546,6 +577,7 @@ export function renderEvents(results: {
         "burst syncs",
         "whole",
         "whole syncs",
+        "of which decorator",
         "hook CPU s",
         "status writes",
       ],

@@ -13,7 +13,8 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { SyncRequest } from "../../hooks/metacontroller/composite-hooks.js";
 import type { StellarNodeSyncResponse as SyncResponse } from "../../hooks/sync/sync.js";
 import { syncResponse } from "../support/sync.js";
-import { observed, QUORUM_SET } from "../support/fixtures.js";
+import { decoratorAttachments, observed, QUORUM_SET } from "../support/fixtures.js";
+import { renderGroupView } from "../../hooks/coordination/group-view.js";
 
 export const BENCH_NAMESPACE = "stellar-bench";
 export const CLUSTER_DOMAIN = "cluster.local";
@@ -26,9 +27,13 @@ export const BENCH_NOW = new Date("2026-11-23T12:00:00Z");
  * How each StellarNode's status carries the peers list: `capped` as hooks/sync/sync.ts
  * writes it today (the first 64 addresses of the member's list, `peersTruncated` beyond:
  * plan-peers.ts MAX_STATUS_PEERS), `full` as it was before the cap (every other member, so
- * the request grows as N²), `none` without it (only peerCount and peersHash).
+ * the request grows as N²), `none` without it (only peerCount and peersHash). `view` is the
+ * request of a coordinated member (COORDINATED_ROLLOUT=on, a group of one namespace
+ * addressed by DNS):
+ * it relates the namespace decorator's group view (hooks/coordination/group-view.ts) of the
+ * same `capped` group, not the StellarNodes.
  */
-export type StatusPeers = "capped" | "full" | "none";
+export type StatusPeers = "capped" | "full" | "none" | "view";
 
 /** plan-peers.ts MAX_STATUS_PEERS. */
 const STATUS_PEERS_CAP = 64;
@@ -240,7 +245,7 @@ export function buildGroup(options: GroupOptions): Group {
     const peers =
       opts.statusPeers === "full"
         ? list
-        : opts.statusPeers === "capped"
+        : opts.statusPeers === "capped" || opts.statusPeers === "view"
           ? list.slice(0, STATUS_PEERS_CAP)
           : undefined;
     const peersHash = sha256(
@@ -256,7 +261,7 @@ export function buildGroup(options: GroupOptions): Group {
       configHash: sha256(`config of ${validatorName(i)}`),
     };
     if (peers === undefined) delete status["peers"];
-    if (opts.statusPeers === "capped" && list.length > STATUS_PEERS_CAP) {
+    if (opts.statusPeers !== "full" && peers !== undefined && list.length > STATUS_PEERS_CAP) {
       status["peersTruncated"] = true;
     } else {
       delete status["peersTruncated"];
@@ -269,7 +274,14 @@ export function buildGroup(options: GroupOptions): Group {
 
 /** The related map of a group, serialised once: every member's request carries it whole. */
 export function relatedJson(group: Group): string {
-  return JSON.stringify(relatedMap(group.nodes));
+  if (group.options.statusPeers !== "view") return JSON.stringify(relatedMap(group.nodes));
+  // The view's ConfigMaps as the informer hands them over: with the server's fields.
+  const namespace = group.options.namespace;
+  const view = decoratorAttachments(renderGroupView(relatedMap(group.nodes), namespace), namespace);
+  const live = observed(view)["ConfigMap.v1"] ?? [];
+  const byKey: Record<string, KubeObject> = {};
+  for (const cm of live) byKey[`${cm.metadata.namespace}/${cm.metadata.name}`] = cm;
+  return JSON.stringify({ "ConfigMap.v1": byKey });
 }
 
 /**

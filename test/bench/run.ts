@@ -7,7 +7,7 @@
  *   npm run bench -- --quick             few iterations: checks that the benchmark runs
  *   npm run bench -- --baseline=DIR/hooks/main.js   also time another build, interleaved
  *   npm run bench -- --cpu-prof          the server's CPU profile to bench-results/profiles/
- *   npm run bench -- --status-peers=capped,none,full|all  (default capped: today's requests)
+ *   npm run bench -- --status-peers=view,capped,none,full|all  (default view,capped: today's)
  *   npm run bench -- --sizes=3,100 --event-sizes=50  other group sizes
  *   npm run bench -- --no-minimal        without the minimal reference server
  *   npm run bench -- --print=FILE.json   the tables of an earlier run
@@ -35,6 +35,7 @@ import {
   type StatusPeers,
 } from "./generate.js";
 import { REPO_ROOT, startServer, type RunningServer } from "./server-runner.js";
+import { measureDecorator, type DecoratorResult } from "./decorator.js";
 import { bytes, ms, summarize, table, type Summary } from "./stats.js";
 
 const args = process.argv.slice(2);
@@ -43,14 +44,19 @@ const option = (name: string): string | undefined =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const QUICK = flag("quick");
-/** Today's shape (`capped`) unless asked: `full` is the shape before the cap, for history. */
-const MODES: StatusPeers[] = (option("status-peers") ?? "capped")
+/**
+ * Today's shapes unless asked: `view` (a coordinated member: COORDINATED_ROLLOUT=on, the
+ * default scope and addressing) and `capped` (a member that relates the StellarNodes: the
+ * default, and scope Cluster or PodIP); `full` is the shape before the cap, for history.
+ */
+const MODES: StatusPeers[] = (option("status-peers") ?? "view,capped")
   .split(",")
   .flatMap((mode): StatusPeers[] =>
-    mode === "all" ? ["capped", "full", "none"] : [mode as StatusPeers],
+    mode === "all" ? ["view", "capped", "full", "none"] : [mode as StatusPeers],
   );
 for (const mode of MODES) {
-  if (!["capped", "full", "none"].includes(mode)) throw new Error(`--status-peers=${mode}?`);
+  if (!["view", "capped", "full", "none"].includes(mode))
+    throw new Error(`--status-peers=${mode}?`);
 }
 const SIZES = (option("sizes") ?? "3,100,1000,5000").split(",").map(Number);
 const EVENT_SIZES = (option("event-sizes") ?? "50,300,1000").split(",").map(Number);
@@ -439,6 +445,8 @@ interface Results {
   scaling: { statusPeers: StatusPeers; server: ServerName; ratio: number | undefined }[];
   saturation: SaturationResult[];
   events: EventResult[];
+  /** The namespace decorator's sync (absent in results of before it coordinated). */
+  decorator?: DecoratorResult[];
   serverPeakRssBytes: {
     sizesAndEvents: Partial<Record<ServerName, number>>;
     saturation: Partial<Record<ServerName, number>>;
@@ -479,6 +487,13 @@ async function main(): Promise<void> {
       log(`sync, status.peers ${mode}, N=${n}`);
       sizes.push(await measureSize(targets, mode, n));
     }
+  }
+  // 1b. The namespace decorator's sync, this tree only: the coordinated groups' one full read.
+  const decorator: DecoratorResult[] = [];
+  const current = targets.find((t) => t.name === "current");
+  for (const n of current === undefined ? [] : SIZES.filter((size) => size <= 5000)) {
+    log(`namespace decorator sync, N=${n}`);
+    decorator.push(...(await measureDecorator(current!.server.origin, n, QUICK)));
   }
   // 2. Membership events, on our builds, interleaved.
   const events: EventResult[] = [];
@@ -550,6 +565,7 @@ async function main(): Promise<void> {
     scaling,
     saturation,
     events,
+    decorator,
     serverPeakRssBytes: { sizesAndEvents: mainPeakRss, saturation: saturationPeakRss },
   };
   const stamp = startedAt.replace(/[:.]/g, "-");
@@ -562,7 +578,13 @@ async function main(): Promise<void> {
 }
 
 function label(mode: StatusPeers): string {
-  return mode === "capped" ? "capped (today)" : mode === "full" ? "full (before the cap)" : "none";
+  return mode === "view"
+    ? "view (today, COORDINATED_ROLLOUT=on)"
+    : mode === "capped"
+      ? "capped (today, the default)"
+      : mode === "full"
+        ? "full (before the cap)"
+        : "none";
 }
 
 /** The figures as text tables. */
@@ -734,6 +756,25 @@ function render(results: Results): string {
       ]),
     ),
   );
+  if (results.decorator !== undefined && results.decorator.length > 0) {
+    out.push(
+      "",
+      "The namespace decorator's sync (this tree): the group view and every pending member's turn",
+      table(
+        ["N", "members", "request", "response", "floor", "in-process", "HTTP", "HTTP / floor"],
+        results.decorator.map((d) => [
+          String(d.n),
+          d.state,
+          bytes(d.requestBytes),
+          bytes(d.responseBytes),
+          ms(d.floor.median),
+          ms(d.inProcess.median),
+          ms(d.http.median),
+          d.httpToFloor.toFixed(2),
+        ]),
+      ),
+    );
+  }
   return out.join("\n");
 }
 

@@ -149,8 +149,10 @@ mkdir -p .cluster/logs .cluster/pids
 echo "=== $(date -Is) starting the hook server" >>"$HOOK_LOG"
 # SHUTDOWN_GRACE_SECONDS=0: no Service endpoints to drain here; stop at once.
 # SIDECAR_IMAGE: any reference will do; kwok runs no containers.
+# COORDINATED_ROLLOUT: on unless E2E_COORDINATED_ROLLOUT=off (the product's default is off;
+# the suite runs the coordinated path, which a real Metacontroller must drive).
 PORT=$HOOK_PORT HOST=127.0.0.1 LOG_LEVEL=debug SHUTDOWN_GRACE_SECONDS=0 SIDECAR_IMAGE=stellar-peers:e2e \
-  node dist/hooks/main.js >>"$HOOK_LOG" 2>&1 </dev/null 9>&- &
+  COORDINATED_ROLLOUT="${E2E_COORDINATED_ROLLOUT:-on}" node dist/hooks/main.js >>"$HOOK_LOG" 2>&1 </dev/null 9>&- &
 echo $! >"$HOOK_PID_FILE"
 for ((i = 0; ; i++)); do
   curl -fsS "$HOOK_URL/readyz" >/dev/null 2>&1 && break

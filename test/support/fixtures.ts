@@ -164,3 +164,33 @@ export function observed(
   }
   return groups;
 }
+
+/**
+ * A namespace decorator's attachments as Metacontroller writes them: controlled by the
+ * Namespace, with the decorator's annotation (decorator/controller.go).
+ */
+export function decoratorAttachments(
+  objects: readonly KubeObject[],
+  namespace: string,
+): KubeObject[] {
+  return objects.map((object) => ({
+    ...object,
+    metadata: {
+      ...object.metadata,
+      annotations: {
+        ...(object.metadata.annotations ?? {}),
+        "metacontroller.k8s.io/decorator-controller": "stellar-peers-namespace",
+      },
+      ownerReferences: [
+        {
+          apiVersion: "v1",
+          kind: "Namespace",
+          name: namespace,
+          uid: `uid-namespace-${namespace}`,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+  }));
+}

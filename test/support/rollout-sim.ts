@@ -2,8 +2,16 @@ import type { KubeObject } from "../../hooks/kube/objects.js";
 import type { DesiredStateTransform } from "../../hooks/metacontroller/transforms.js";
 import { templateHash } from "../../hooks/rollout/template-hash.js";
 import type { StellarNodeStatus } from "../../hooks/spec/stellar-node-status.js";
+import { syncNamespace } from "../../hooks/namespace/summary.js";
 import { syncResponse } from "./sync.js";
-import { observed, QUORUM_SET, stellarNode, syncRequest } from "./fixtures.js";
+import {
+  decoratorAttachments,
+  objectMap,
+  observed,
+  QUORUM_SET,
+  stellarNode,
+  syncRequest,
+} from "./fixtures.js";
 
 /**
  * A small model of the loop the rollout rule lives in: Metacontroller syncing one
@@ -12,6 +20,13 @@ import { observed, QUORUM_SET, stellarNode, syncRequest } from "./fixtures.js";
  * server refuses a stale resourceVersion), and a StatefulSet controller rolling a pod whose
  * template changed. The real syncStellarNode decides; the model only moves objects, edits
  * specs, switches the hook server's release and moves the clock.
+ *
+ * Coordinated members (hooks/coordination/) relate no StellarNode: they read the group view
+ * and their turn from what the namespace decorator wrote, and the decorator (the real
+ * syncNamespace) reads the members' statuses. Both reads are stale, up to MAX_STALENESS_MS
+ * each: a turn may be acted on up to two stale reads after the statuses it was made from.
+ * "mixed" coordinates every other member, as during an upgrade, when some members still
+ * relate the StellarNodes (Metacontroller's customize cache) and decide for themselves.
  */
 
 export const SETTLE_SECONDS = 15;
@@ -64,6 +79,8 @@ export type SimEdit = "version" | "quorum" | "resources";
 
 export type SimEvent =
   | { kind: "sync"; node: number; staleness: number[]; staleSelf?: boolean }
+  /** The namespace decorator syncs, reading each member's status this stale. */
+  | { kind: "decorate"; staleness: number[] }
   | { kind: "wait"; ms: number }
   | { kind: "add" }
   | { kind: "delete"; node: number }
@@ -104,6 +121,14 @@ function release(serial: number): DesiredStateTransform {
   });
 }
 
+/** Who decides a member's turn: itself, the namespace decorator, or every other one each. */
+export type SimMode = "local" | "coordinated" | "mixed";
+
+interface DecoratorOutput {
+  at: number;
+  attachments: KubeObject[];
+}
+
 export class RolloutWorld {
   now = Date.parse("2026-11-23T12:00:00Z");
   nodes: SimNode[] = [];
@@ -112,11 +137,16 @@ export class RolloutWorld {
   maxRollingSeen = 0;
   /** Restarts for a new pod template, per node name. */
   restarts = new Map<string, number>();
+  /** What the namespace decorator wrote, oldest first. */
+  private decorated: DecoratorOutput[] = [];
+  /** Syncs the model sent, by hook: what a membership event costs. */
+  syncs = { member: 0, decorator: 0 };
 
   constructor(
     initial: number,
     private readonly maxUnavailable = 1,
     private readonly rollMs = (serial: number) => 1000 + ((serial * 7919) % 19000),
+    readonly mode: SimMode = "local",
   ) {
     for (let i = 0; i < initial; i++) this.add();
   }
@@ -166,25 +196,89 @@ export class RolloutWorld {
     return this.releases === 0 ? [] : [release(this.releases)];
   }
 
+  private coordinated(node: SimNode): boolean {
+    if (this.mode === "local") return false;
+    return this.mode === "coordinated" || Number(node.name.slice(1)) % 2 === 0;
+  }
+
+  /** Every StellarNode as a reader with these stalenesses sees it (`self` as it is now). */
+  private stellarNodes(staleness: readonly number[], self?: SimNode): KubeObject[] {
+    return this.nodes.map((other, i) =>
+      other === self
+        ? this.object(other, other.history[other.history.length - 1]?.status)
+        : this.object(other, this.seen(other, Math.min(MAX_STALENESS_MS, staleness[i] ?? 0))),
+    );
+  }
+
+  /** The namespace decorator's sync: the group view and the turns, from stale statuses. */
+  decorate(staleness: readonly number[]): void {
+    this.syncs.decorator++;
+    const { response } = syncNamespace(
+      {
+        object: { apiVersion: "v1", kind: "Namespace", metadata: { name: "stellar" } },
+        related: {
+          "StellarNode.stellar.org/v1alpha1": objectMap(this.stellarNodes(staleness), "v2"),
+        },
+        // Its own attachments, as written staleness[7] ago: the turns it handed.
+        attachments: { "ConfigMap.v1": objectMap(this.attachmentsSeen(staleness[7] ?? 0), "v2") },
+      },
+      { clusterDomain: "cluster.local", now: new Date(this.now), coordinatedRollout: true },
+    );
+    this.decorated.push({
+      at: this.now,
+      attachments: decoratorAttachments(response.attachments, "stellar"),
+    });
+  }
+
+  /** The decorator's ConfigMaps a coordinated member relates, as written `stalenessMs` ago. */
+  private decoratorView(node: SimNode, stalenessMs: number): KubeObject[] {
+    return this.attachmentsSeen(stalenessMs).filter(
+      (object) =>
+        object.metadata.name.startsWith("stellar-peers-view-") ||
+        object.metadata.name === `${node.name}-turn`,
+    );
+  }
+
+  /** The decorator's ConfigMaps as written `stalenessMs` ago. */
+  private attachmentsSeen(stalenessMs: number): KubeObject[] {
+    const horizon = this.now - Math.min(MAX_STALENESS_MS, stalenessMs);
+    let latest: KubeObject[] = [];
+    for (const output of this.decorated) if (output.at <= horizon) latest = output.attachments;
+    return latest.filter((object) => object.kind === "ConfigMap");
+  }
+
   sync(index: number, staleness: readonly number[], staleSelf = false): void {
     const node = this.nodes[index % this.nodes.length];
     if (!node) return;
-    const own = node.history[node.history.length - 1]?.status;
-    const parent = this.object(node, own);
-    const related = this.nodes.map((other, i) =>
-      other === node
-        ? parent
-        : this.object(other, this.seen(other, Math.min(MAX_STALENESS_MS, staleness[i] ?? 0))),
-    );
-    // A stale cache of its own StatefulSet: Metacontroller may sync again before its
-    // informer has seen the update it just made (for at most MAX_STALENESS_MS).
+    this.syncs.member++;
+    // A stale cache of itself: its StatefulSet and its own status from before the update it
+    // just made (Metacontroller may sync again before its informers have seen either).
     const current = node.sts;
+    const stale =
+      current !== undefined &&
+      staleSelf &&
+      current.previous !== undefined &&
+      this.now - current.changedAt < MAX_STALENESS_MS;
+    const before = stale ? node.history.filter((version) => version.at < current.changedAt) : [];
+    const own = (before.length > 0 ? before : node.history)[
+      (before.length > 0 ? before : node.history).length - 1
+    ]?.status;
+    const parent = this.object(node, own);
+    const related = this.stellarNodes(staleness, node).map((object) =>
+      object.metadata.name === node.name ? parent : object,
+    );
     const view: SimStatefulSet | undefined =
-      current && staleSelf && current.previous && this.now - current.changedAt < MAX_STALENESS_MS
-        ? { ...current, ...current.previous }
-        : current;
+      stale && current.previous !== undefined ? { ...current, ...current.previous } : current;
     const children = view ? observed(view.applied, this.stsStatus(view)) : {};
-    const response = syncResponse(syncRequest(parent, { related, children }), {
+    const legacy = syncRequest(parent, { related, children });
+    const viewStaleness = staleness[this.nodes.indexOf(node)] ?? 0;
+    const request = this.coordinated(node)
+      ? {
+          ...legacy,
+          related: { "ConfigMap.v1": objectMap(this.decoratorView(node, viewStaleness), "v2") },
+        }
+      : legacy;
+    const response = syncResponse(request, {
       clusterDomain: "cluster.local",
       now: new Date(this.now),
       transforms: this.transforms(),
@@ -315,6 +409,8 @@ export class RolloutWorld {
     switch (event.kind) {
       case "sync":
         return this.sync(event.node, event.staleness, event.staleSelf ?? false);
+      case "decorate":
+        return this.decorate(event.staleness);
       case "wait":
         return this.wait(event.ms);
       case "add":
@@ -343,6 +439,7 @@ export class RolloutWorld {
   quiesce(rounds: number): void {
     let calm = 0;
     for (let round = 0; round < rounds && calm < 3; round++) {
+      if (this.mode !== "local") this.decorate([]);
       for (let i = 0; i < this.nodes.length; i++) {
         this.sync(i, []);
         this.sync(i, [], true);

@@ -80,6 +80,30 @@ describe("hook server contract (fastify.inject)", () => {
     });
   });
 
+  it("with COORDINATED_ROLLOUT=on, customize asks for the group view and its own turn", async () => {
+    const coordinated = await testServer({ COORDINATED_ROLLOUT: "on" });
+    try {
+      const reply = await coordinated.app.inject({
+        method: "POST",
+        url: "/stellarnode/customize",
+        headers: { "content-type": "application/json" },
+        payload: requestFile("customize.json") as string,
+      });
+      assert.equal(reply.statusCode, 200);
+      assert.deepEqual(
+        reply
+          .json<{ relatedResources: { resource: string; names?: string[] }[] }>()
+          .relatedResources.map((rule) => [rule.resource, rule.names ?? "by label"]),
+        [
+          ["configmaps", "by label"],
+          ["configmaps", ["validator-a-turn"]],
+        ],
+      );
+    } finally {
+      await coordinated.app.close();
+    }
+  });
+
   const badRequests: [string, string | object, RegExp][] = [
     ["malformed JSON", "{not json", /not valid JSON/],
     ["no parent", { children: {} }, /must have required property 'parent'/],

@@ -146,9 +146,17 @@ function request(options: RequestOptions = {}): DecoratorSyncRequest {
   };
 }
 
-/** The attachments that are ConfigMaps (the group budgets have tests of their own). */
+/**
+ * The summary ConfigMaps among the attachments (the group budgets, the group view and the
+ * turns have tests of their own).
+ */
 function configMapsOf(response: NamespaceSyncResult["response"]): KubeObject[] {
-  return response.attachments.filter((attachment) => attachment.kind === "ConfigMap");
+  return response.attachments.filter(
+    (attachment) =>
+      attachment.kind === "ConfigMap" &&
+      attachment.metadata.labels?.["app.kubernetes.io/component"] !== "group-view" &&
+      attachment.metadata.labels?.["app.kubernetes.io/component"] !== "rollout-turn",
+  );
 }
 
 function summaryOf(result: NamespaceSyncResult): KubeObject {

@@ -62,7 +62,7 @@ export function createHookMetrics(): HookMetrics {
     }),
     syncOutcomes: new Counter({
       name: "stellar_peers_sync_outcomes_total",
-      help: `Sync results by outcome: rendered, or the reason a spec was refused (${REFUSAL_REASONS.join(", ")}).`,
+      help: `Sync results by outcome: rendered, AwaitingGroupView (a coordinated validator whose namespace's group view is not whole yet), or the reason a spec was refused (${REFUSAL_REASONS.join(", ")}).`,
       labelNames: ["outcome"],
       registers: [registry],
     }),

@@ -17,6 +17,8 @@ export interface NamespaceHookOptions {
   authToken: string | undefined;
   /** Reused buffers for request bodies (receive-body.ts), one pool per server. */
   bodyPool: BodyPool;
+  /** COORDINATED_ROLLOUT=on: the sync writes the group view and the turns too. */
+  coordinatedRollout: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function namespaceHooks(
       const { response, conflict } = syncNamespace(request.body, {
         clusterDomain: options.clusterDomain,
         now: options.now(),
+        coordinatedRollout: options.coordinatedRollout,
       });
       if (conflict !== undefined) {
         app.metrics.namespaceConfigMapConflicts.inc();

@@ -20,6 +20,8 @@ export interface StellarNodeHookOptions {
   bodyPool: BodyPool;
   sidecarImage: string | undefined;
   coreImages: ReadonlyMap<string, string>;
+  /** COORDINATED_ROLLOUT=on: the customize hook relates the decorator's view and turns. */
+  coordinatedRollout: boolean;
 }
 
 /**
@@ -49,7 +51,9 @@ export async function stellarNodeHooks(
       });
       const parent = `${request.body.parent.metadata.namespace}/${request.body.parent.metadata.name}`;
       record(app, report);
-      if (report.valid) {
+      if ("awaitingGroupView" in report) {
+        request.log.info({ parent }, "group view not whole yet; observed children kept");
+      } else if (report.valid) {
         request.log.debug(
           {
             parent,
@@ -72,7 +76,8 @@ export async function stellarNodeHooks(
   app.post<{ Body: CustomizeRequest }>(
     "/customize",
     { schema: { body: customizeRequestSchema }, config: { hook: "stellarnode-customize" } },
-    async (request) => customizeStellarNode(request.body),
+    async (request) =>
+      customizeStellarNode(request.body, { coordinatedRollout: options.coordinatedRollout }),
   );
 }
 
@@ -81,6 +86,10 @@ function record(app: FastifyInstance, report: SyncReport): void {
   if (!report.valid) {
     metrics.syncOutcomes.inc({ outcome: report.reason });
     metrics.invalidSpecs.inc({ reason: reasonLabel(report.reason) });
+    return;
+  }
+  if ("awaitingGroupView" in report) {
+    metrics.syncOutcomes.inc({ outcome: "AwaitingGroupView" });
     return;
   }
   metrics.syncOutcomes.inc({ outcome: "rendered" });

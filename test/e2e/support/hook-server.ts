@@ -19,6 +19,7 @@ const SERVER_ENV = {
   LOG_LEVEL: "debug",
   SHUTDOWN_GRACE_SECONDS: "0",
   SIDECAR_IMAGE: "stellar-peers:e2e",
+  COORDINATED_ROLLOUT: process.env["E2E_COORDINATED_ROLLOUT"] ?? "on",
 };
 
 export type HookServerBuild = "product" | "next-release";
