@@ -89,6 +89,12 @@ export function renderTurns(
   const resyncIn = (seconds: number) => {
     resyncAfterSeconds = Math.min(resyncAfterSeconds ?? seconds, seconds);
   };
+  /** A held turn, kept as granted until its hold is over. */
+  const keep = (name: string, turn: Turn) => {
+    turns.push({ name, turn });
+    const age = (now.getTime() - Date.parse(turn.grantedAt ?? "")) / 1000;
+    resyncIn(Math.max(1, Math.ceil(TURN_HOLD_SECONDS - age)));
+  };
   // A turn to apply outlasts its use: a member that applied its template publishes that it
   // did, and the decorator sees it, before the member's own cache of its status and its
   // StatefulSet may show it; a sync from that cache, without its turn, would put the old
@@ -100,18 +106,13 @@ export function renderTurns(
     const name = appliedCoordinatedName(object, namespace);
     if (name === undefined || pendingNames.has(name)) continue;
     const given = readTurn(attachments, name, namespace);
-    if (given === undefined || !turnIsHeld(given, now)) continue;
-    turns.push({ name, turn: given });
-    const age = (now.getTime() - Date.parse(given.grantedAt ?? "")) / 1000;
-    resyncIn(Math.max(1, Math.ceil(TURN_HOLD_SECONDS - age)));
+    if (given !== undefined && turnIsHeld(given, now)) keep(name, given);
   }
   for (const member of pending) {
     const { self, discovery, rollout } = member;
     const kept = live.get(namespacedName(self));
     if (kept !== undefined) {
-      turns.push({ name: self.name, turn: kept });
-      const age = (now.getTime() - Date.parse(kept.grantedAt ?? "")) / 1000;
-      resyncIn(Math.max(1, Math.ceil(TURN_HOLD_SECONDS - age)));
+      keep(self.name, kept);
       continue;
     }
     const groupKey = stableStringify([self.networkPassphrase, discovery.groupSelector ?? null]);

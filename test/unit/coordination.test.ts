@@ -197,6 +197,16 @@ describe("coordination: the group view", () => {
   });
 });
 
+/** A turn ConfigMap as the decorator wrote it (configMaps() adds its ownership). */
+function turnConfigMap(member: string, turn: Turn): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${member}-turn`, namespace: NS },
+    data: { "turn.json": JSON.stringify(turn) },
+  };
+}
+
 describe("coordination: turns", () => {
   const now = FIXED_NOW;
   const settledSince = "2026-11-23T11:59:00Z";
@@ -241,12 +251,7 @@ describe("coordination: turns", () => {
       apply: true,
       grantedAt: "2026-11-23T11:59:58Z",
     };
-    const heldTurn: KubeObject = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "beta-turn", namespace: NS },
-      data: { "turn.json": JSON.stringify(held) },
-    };
+    const heldTurn = turnConfigMap("beta", held);
     const observedTurns = configMaps([heldTurn]);
     const now = new Date("2026-11-23T12:00:00Z");
     const turns = renderTurns(related(nodes), observedTurns, NS, candidates, now);
@@ -339,12 +344,7 @@ describe("coordination: turns", () => {
       apply: true,
       grantedAt: "2026-11-23T11:59:58Z",
     };
-    const heldTurn: KubeObject = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "beta-turn", namespace: NS },
-      data: { "turn.json": JSON.stringify(held) },
-    };
+    const heldTurn = turnConfigMap("beta", held);
     // beta's status says it applied t2 and restarts: nothing pending.
     const nodes = [
       member("alpha", {}),
