@@ -94,8 +94,9 @@ export function syncNamespace(
       ? findConflict(request.related, namespace, observed, candidates)
       : undefined;
   const wanted = candidates.length > 0 && conflict === undefined && request.finalizing !== true;
-  // The group view and the turns of the coordinated members (coordination/): while the
-  // namespace has StellarNodes, whatever else is refused here.
+  // The group view and the turns of the coordinated members (coordination/): with
+  // COORDINATED_ROLLOUT=on, while the namespace has StellarNodes, even when the summary
+  // ConfigMap is refused here (a conflict over its name).
   const coordinates =
     options.coordinatedRollout === true && request.finalizing !== true && everyNode.length > 0;
   const turns = coordinates
